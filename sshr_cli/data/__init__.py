@@ -1,0 +1,1 @@
+"""Corpora in, manifests out; the torch dataset, sampler and collate for training."""

@@ -1,0 +1,53 @@
+"""The one place where manifest paths and fields are spelled, for readers and writers alike.
+
+A manifest is NeMo-style JSONL, one utterance a line:
+  id, audio_filepath (absolute), duration (s, measured), text (normalised), raw_text,
+  lang, speaker, units (space-separated target units)
+`sshr decode --manifest` adds `pred_text` (and `pred_units`, `pred_lang`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sshr_cli.errors import DataError
+from sshr_cli.io import read_jsonl
+
+REQUIRED_FIELDS = ("id", "audio_filepath", "duration", "text", "lang")
+SPLITS = ("train", "dev", "test")
+
+
+def manifest_path(data_dir: str | Path, lang: str, split: str) -> Path:
+    return Path(data_dir) / lang / f"{split}.jsonl"
+
+
+def vocab_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "vocab.json"
+
+
+def report_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "prepare_report.json"
+
+
+def prepared_langs(data_dir: str | Path) -> list[str]:
+    """Languages with at least one manifest under `data_dir`, sorted."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return []
+    return sorted(p.name for p in data_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
+
+
+def load_manifest(path: str | Path) -> list[dict]:
+    """Read a manifest and check the required fields; one-line DataError on bad input."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"manifest not found: {path} (run `sshr prepare` first, or pass the right --data)")
+    try:
+        rows = read_jsonl(path)
+    except ValueError as exc:
+        raise DataError(f"{path}: not JSONL ({exc}); expected one JSON object per line") from exc
+    for n, row in enumerate(rows, 1):
+        missing = [f for f in REQUIRED_FIELDS if f not in row]
+        if missing:
+            raise DataError(f"{path}:{n}: missing field(s) {', '.join(missing)}")
+    return rows

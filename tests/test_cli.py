@@ -1,0 +1,67 @@
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from sshr_cli import __version__
+from sshr_cli.cli import app
+
+runner = CliRunner()
+SUBCOMMANDS = ["prepare", "finetune", "decode", "score", "push"]
+
+
+def test_help_lists_the_five_subcommands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in SUBCOMMANDS:
+        assert name in result.output
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS + ["lm", "synth", "demo", "analyze", "status"])
+def test_subcommand_help(name):
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_console_script_runs():
+    """The installed entry point and `python -m sshr_cli` both work."""
+    proc = subprocess.run([sys.executable, "-m", "sshr_cli", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_unbuilt_command_says_so_and_exits_nonzero():
+    """A command that is not built prints one plain line and exits 3; it never pretends."""
+    import typer
+
+    from sshr_cli.cli import cli_errors, not_built
+
+    probe = typer.Typer()
+
+    @probe.command()
+    @cli_errors
+    def later() -> None:
+        not_built("later", "issue 99")
+
+    result = runner.invoke(probe, [])
+    assert result.exit_code == 3
+    assert "not built yet" in result.output and "nothing was done" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_synth_cli_writes_a_release(tmp_path):
+    result = runner.invoke(app, ["synth", "commonvoice", str(tmp_path), "--langs", "it", "--clips", "3", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cv-corpus-0.1-synthetic" / "it" / "train.tsv").is_file()
+
+
+def test_synth_cli_unknown_language_is_one_line(tmp_path):
+    result = runner.invoke(app, ["synth", "commonvoice", str(tmp_path), "--langs", "xx", "--clips", "3"])
+    assert result.exit_code != 0
+    assert "available" in result.output and "Traceback" not in result.output
