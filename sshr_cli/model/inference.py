@@ -1,0 +1,130 @@
+"""One inference interface over every checkpoint kind sshr reads.
+
+    rec = load_recognizer("exp/cv_sshr" | "path/to/hf_wav2vec2_ctc" | "org/name", device="cpu")
+    out = rec([wave_16k_a, wave_16k_b])     # list of float32 mono numpy arrays at 16 kHz
+    out.log_probs  # [B, T, V] float32 log-softmax over rec.vocab
+    out.lengths    # [B] valid frames per utterance
+    out.lid_probs  # [B, len(rec.languages)] or None (plain CTC checkpoints have no LID head)
+
+Kinds: an sshr checkpoint folder (config.json carries an "sshr" section), or any HF
+`*ForCTC` folder with its vocab.json (e.g. written by the HF example script), or a Hub id
+(resolved through sshr_cli.hub, cached, honouring HF_HUB_OFFLINE).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY
+from sshr_cli.errors import CheckpointError
+from sshr_cli.text.vocab import Vocab
+
+
+@dataclass
+class RecognizerOutput:
+    log_probs: "torch.Tensor"  # noqa: F821  [B, T, V]
+    lengths: "torch.Tensor"  # noqa: F821  [B]
+    lid_probs: "torch.Tensor | None" = None  # noqa: F821  [B, n_langs]
+
+
+@dataclass
+class Recognizer:
+    model: object  # torch.nn.Module
+    vocab: Vocab
+    kind: str  # "sshr" | "hf-ctc"
+    source: str  # the path or id it was loaded from
+    languages: tuple[str, ...] = ()
+    do_normalize: bool = True
+    device: str = "cpu"
+    frame_stride_s: float = ENCODER_FRAME_STRIDE_S
+    meta: dict = field(default_factory=dict)  # checkpoint config, for json outputs and cards
+
+    def batch(self, waves: Sequence[np.ndarray]):
+        """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""
+        import torch
+
+        lengths = torch.tensor([len(w) for w in waves])
+        x = torch.zeros(len(waves), int(lengths.max()))  # [B, S]
+        mask = torch.zeros_like(x, dtype=torch.long)
+        for i, w in enumerate(waves):
+            w = torch.as_tensor(np.asarray(w, dtype=np.float32))
+            if self.do_normalize:
+                w = (w - w.mean()) / torch.sqrt(w.var(unbiased=False) + 1e-7)
+            x[i, : len(w)] = w
+            mask[i, : len(w)] = 1
+        return x.to(self.device), mask.to(self.device)
+
+    def __call__(self, waves: Sequence[np.ndarray]) -> RecognizerOutput:
+        import torch
+
+        x, mask = self.batch(waves)
+        with torch.inference_mode():
+            if self.kind == "sshr":
+                out = self.model(input_values=x, attention_mask=mask)
+                lid = out.lid_logits.softmax(-1).float() if out.lid_logits is not None else None
+                return RecognizerOutput(out.logits.float().log_softmax(-1), out.output_lengths, lid)
+            logits = self.model(input_values=x, attention_mask=mask).logits  # [B, T, V]
+            lengths = self.model._get_feat_extract_output_lengths(mask.sum(-1))
+            return RecognizerOutput(logits.float().log_softmax(-1), lengths, None)
+
+
+def load_recognizer(name_or_path: str | Path, device: str = "cpu") -> Recognizer:
+    """Load any supported checkpoint for inference (see the module docstring)."""
+    from sshr_cli.hub import resolve_model_dir
+
+    folder = resolve_model_dir(str(name_or_path))
+    config = _read_config(folder)
+    if SSHR_CONFIG_KEY in config:
+        return _load_sshr(folder, device, str(name_or_path))
+    return _load_hf_ctc(folder, config, device, str(name_or_path))
+
+
+def _read_config(folder: Path) -> dict:
+    path = folder / "config.json"
+    if not path.is_file():
+        raise CheckpointError(f"{folder} has no config.json; expected an sshr or HF checkpoint folder")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _do_normalize(folder: Path) -> bool:
+    for name in ("preprocessor_config.json", "processor_config.json"):
+        path = folder / name
+        if path.is_file():
+            cfg = json.loads(path.read_text(encoding="utf-8"))
+            cfg = cfg.get("feature_extractor", cfg)
+            if cfg.get("sampling_rate", SAMPLE_RATE_HZ) != SAMPLE_RATE_HZ:
+                raise CheckpointError(f"{path}: sampling_rate {cfg['sampling_rate']} Hz; sshr expects {SAMPLE_RATE_HZ}")
+            return bool(cfg.get("do_normalize", True))
+    return True
+
+
+def _load_hf_ctc(folder: Path, config: dict, device: str, source: str) -> Recognizer:
+    from transformers import AutoModelForCTC
+
+    archs = config.get("architectures") or []
+    if not any(a.endswith("ForCTC") for a in archs):
+        raise CheckpointError(
+            f"{folder}: architectures {archs} has no CTC head; decode needs an sshr checkpoint or an HF *ForCTC model"
+        )
+    vocab = Vocab.load(folder)
+    model = AutoModelForCTC.from_pretrained(folder).to(device).eval()
+    if model.config.vocab_size != len(vocab):
+        raise CheckpointError(
+            f"{folder}: vocab.json has {len(vocab)} tokens but the CTC head has {model.config.vocab_size} outputs"
+        )
+    return Recognizer(model, vocab, "hf-ctc", source, do_normalize=_do_normalize(folder), device=device,
+                      meta={"architectures": archs})
+
+
+def _load_sshr(folder: Path, device: str, source: str) -> Recognizer:
+    from sshr_cli.model.sshr import SSHRForCTC  # written with the model (issue 4)
+
+    model = SSHRForCTC.from_pretrained(folder).to(device).eval()
+    return Recognizer(model, model.vocab, "sshr", source, languages=tuple(model.sshr_config.languages),
+                      do_normalize=_do_normalize(folder), device=device,
+                      meta={"sshr": model.sshr_config.to_dict()})

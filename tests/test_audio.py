@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sshr_cli.audio import audio_info, load_audio
+from sshr_cli.errors import DataError
+
+
+def test_stereo_8k_is_downmixed_and_resampled(tmp_path):
+    t = np.arange(8000) / 8000
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], axis=1) * 0.5
+    sf.write(tmp_path / "s.wav", stereo, 8000)
+    info = audio_info(tmp_path / "s.wav")
+    assert (info.channels, info.sample_rate_hz, info.duration_s) == (2, 8000, 1.0)
+    audio = load_audio(tmp_path / "s.wav")
+    assert audio.dtype == np.float32 and audio.ndim == 1 and len(audio) == 16000
+    assert abs(np.abs(audio).max() - 0.5) < 0.02
+
+
+def test_mp3_reads(tmp_path):
+    sf.write(tmp_path / "a.mp3", np.zeros(48000, np.float32) + 0.1, 48000, format="MP3")
+    assert abs(len(load_audio(tmp_path / "a.mp3")) - 16000) < 1200  # mp3 frames pad a little
+
+
+@pytest.mark.parametrize("content, message", [(None, "not found"), (b"", "empty file"), (b"not audio at all", "not readable")])
+def test_bad_audio_is_a_one_line_data_error(tmp_path, content, message):
+    path = tmp_path / "x.mp3"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_audio(path)
+    with pytest.raises(DataError, match=message):
+        audio_info(path)
