@@ -6,7 +6,7 @@
     out.lengths    # [B] valid frames per utterance
     out.lid_probs  # [B, len(rec.languages)] or None (plain CTC checkpoints have no LID head)
 
-Kinds: an sshr checkpoint folder (config.json carries an "sshr" section), or any HF
+Kinds: an sshr checkpoint folder (or a run folder exp/NAME, which stands for exp/NAME/best) (config.json carries an "sshr" section), or any HF
 `*ForCTC` folder with its vocab.json (e.g. written by the HF example script), or a Hub id
 (resolved through sshr_cli.hub, cached, honouring HF_HUB_OFFLINE).
 """
@@ -77,11 +77,20 @@ def load_recognizer(name_or_path: str | Path, device: str = "cpu") -> Recognizer
     """Load any supported checkpoint for inference (see the module docstring)."""
     from sshr_cli.hub import resolve_model_dir
 
-    folder = resolve_model_dir(str(name_or_path))
+    folder = checkpoint_dir(resolve_model_dir(str(name_or_path)))
     config = _read_config(folder)
     if SSHR_CONFIG_KEY in config:
         return _load_sshr(folder, device, str(name_or_path))
     return _load_hf_ctc(folder, config, device, str(name_or_path))
+
+
+def checkpoint_dir(folder: Path) -> Path:
+    """A training run folder (exp/NAME with best/ and last/) stands for its best checkpoint."""
+    if not (folder / "config.json").is_file():
+        for sub in ("best", "last"):
+            if (folder / sub / "config.json").is_file():
+                return folder / sub
+    return folder
 
 
 def _read_config(folder: Path) -> dict:
