@@ -152,7 +152,7 @@ def prepare_commonvoice(
     ws = load_workspace()
     root, how = ws.commonvoice_dir(corpus_dir or corpus)
     if how not in ("flag",):
-        console.print(f"corpus: {root} ({how})")
+        console.print(f"corpus: {root} ({how})", soft_wrap=True)
     source = commonvoice_source(root, split_csv(langs), split_csv(splits) or [])
     _run_prepare(source, ws.data_dir(out), units, jobs, resample_to_flac)
 

@@ -402,11 +402,11 @@ def report_table(report: dict):
 def print_report(result: PrepareResult, console) -> None:
     console.print(report_table(result.report))
     for note in result.warnings:
-        console.print(f"[yellow]warning:[/] {note}")
+        console.print(f"[yellow]warning:[/] {note}", soft_wrap=True)
     n_files = sum(len(s) for s in result.report["langs"].values())
     if result.up_to_date:
         console.print(f"up to date: {result.out_dir} already holds this result (same arguments and inputs); "
-                      "nothing was redone")
+                      "nothing was redone", soft_wrap=True)
     else:
         console.print(f"wrote {n_files} manifests, vocab.json ({result.report['vocab_size']} units) and "
-                      f"prepare_report.json to {result.out_dir}")
+                      f"prepare_report.json to {result.out_dir}", soft_wrap=True)
