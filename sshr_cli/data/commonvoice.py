@@ -117,10 +117,12 @@ def commonvoice_source(corpus_dir: str | Path, langs: Sequence[str] | None = Non
     """Everything `prepare` needs from a Common Voice release, for the chosen languages and splits."""
     corpus_dir = Path(corpus_dir).expanduser().resolve()
     bad = [s for s in splits if s not in SPLITS]
+    if not splits:
+        raise DataError(f"no splits chosen; pass --splits with some of {', '.join(SPLITS)}")
     if bad:
         raise DataError(f"unknown split(s) {', '.join(bad)}; choose from {', '.join(SPLITS)}")
     chosen = pick_languages(find_languages(corpus_dir), langs, corpus_dir)
     files = {(lang, split): _split_file(d, lang, split) for lang, d in chosen.items() for split in splits}
     parts = tuple(read_split(path, lang, split) for (lang, split), path in files.items())
-    args = {"corpus_dir": str(corpus_dir), "langs": list(chosen), "splits": list(splits)}
+    args = {"corpus_dir": str(corpus_dir), "langs": sorted(chosen), "splits": list(splits)}
     return SourceInput("commonvoice", args, tuple(files.values()), parts)

@@ -44,7 +44,8 @@ def _find_tsv(root: Path) -> Path | None:
         return root / TSV_NAME
     tsvs = sorted(root.glob("*.tsv"))
     if len(tsvs) > 1:
-        raise DataError(f"several TSVs in {root} ({', '.join(p.name for p in tsvs)}); name the transcript one {TSV_NAME}")
+        names = ", ".join(p.name for p in tsvs)
+        raise DataError(f"several TSVs in {root} ({names}); name the transcript one {TSV_NAME}")
     return tsvs[0] if tsvs else None
 
 

@@ -130,7 +130,7 @@ def mlsuperb_source(root: str | Path, langs: Sequence[str] | None = None, settin
     unknown = [lang for lang in (langs or []) if lang not in pairs]
     if unknown:
         raise DataError(f"language(s) {', '.join(unknown)} not in {root}; found: {', '.join(sorted(pairs))}")
-    chosen = list(langs) if langs else sorted(pairs)
+    chosen = sorted(langs or pairs)
     files, parts = [], []
     for lang in chosen:
         keep = frozenset(FEW_SHOT[lang]) if few_shot and lang in FEW_SHOT else None

@@ -213,7 +213,8 @@ def _measure_chunk(paths: Sequence[Path]) -> list[dict]:
     return [_measure_one(p) for p in paths]
 
 
-def measure(paths: Sequence[Path], cache: DurationCache, jobs: int, progress: Optional[Progress] = None) -> dict[str, dict]:
+def measure(paths: Sequence[Path], cache: DurationCache, jobs: int,
+            progress: Optional[Progress] = None) -> dict[str, dict]:
     """Duration (or the reason there is none) for every path; cached entries are reused."""
     unique = list(dict.fromkeys(paths))
     found = {str(p): e for p in unique if (e := cache.get(p)) is not None}
