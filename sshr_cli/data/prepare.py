@@ -322,13 +322,21 @@ def _write_flac(task: tuple[str, str]) -> None:
 
 def write_flac_copies(rows: list[dict], out_dir: Path, jobs: int, progress: Optional[Progress] = None) -> None:
     """16 kHz mono FLAC copies of the kept clips; rows then point at the copies."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     tasks = [(r["audio_filepath"], str(flac_path(out_dir, r["lang"], r["id"]))) for r in rows]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for n, _ in enumerate(pool.map(_write_flac, tasks, chunksize=8), 1):
+    # spawn, not fork: a forked child deadlocks in torch if the parent already ran torch ops
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) if jobs > 1 else None
+    try:
+        done = pool.map(_write_flac, tasks, chunksize=8) if pool else map(_write_flac, tasks)
+        for n, _ in enumerate(done, 1):
             if progress:
                 progress("flac", n, len(tasks))
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     for row, (_, dst) in zip(rows, tasks):
         row["audio_filepath"] = dst
 
