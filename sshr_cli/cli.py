@@ -165,9 +165,39 @@ def score() -> None:
 # ---------------------------------------------------------------- push
 @app.command()
 @cli_errors
-def push() -> None:
-    """Upload a checkpoint with a model card to the Hugging Face Hub."""
-    not_built("push", "issue 8")
+def push(
+    run: Optional[Path] = typer.Argument(None, help="Run folder (exp/NAME) or checkpoint folder "
+                                                    "[default: the workspace's latest run]."),
+    repo: Optional[str] = typer.Option(None, "--repo", help="ORG/NAME [default: <your-hf-username>/<run-name>]."),
+    private: bool = typer.Option(False, "--private", help="Create the repo as private (an existing repo keeps its visibility)."),
+    revision: str = typer.Option("main", "--revision", help="Branch to commit to (created if missing)."),
+    commit_message: Optional[str] = typer.Option(None, "--commit-message", help="Commit summary."),
+    license: Optional[str] = typer.Option(None, "--license", help="Card license [default: the encoder's, e.g. "
+                                                                  "cc-by-nc-4.0 for facebook/mms-*]."),
+    datasets: Optional[str] = typer.Option(None, "--datasets", help="Comma-separated Hub dataset ids for the card."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the files and print the card; no token, no network."),
+) -> None:
+    """Upload a run's best checkpoint with a model card to the Hugging Face Hub (token: HF_TOKEN or `hf auth login`)."""
+    from sshr_cli import hub
+    from sshr_cli.errors import ConfigError
+    from sshr_cli.workspace import load_workspace
+
+    if run is None:
+        run = load_workspace().latest_run()
+        if run is None:
+            raise ConfigError("no training run recorded in this folder; pass one: sshr push exp/NAME")
+        console.print(f"pushing the latest run: {run}")
+    extra = dict(license=license, datasets=tuple(split_csv(datasets) or ()))
+    if dry_run:
+        plan = hub.plan_push(run, repo, **extra)
+        out.print(f"would push to {plan.repo_id} (dry run: no token used, nothing sent)", soft_wrap=True)
+        for f in plan.files:
+            out.print(f"  {f.name}  {f.stat().st_size:,} bytes  (from {f.parent})", soft_wrap=True)
+        out.print(f"  {hub.CARD_FILE}  {len(plan.card.encode()):,} bytes  (model card, below)\n", soft_wrap=True)
+        out.print(plan.card, markup=False, soft_wrap=True)
+        return
+    result = hub.push(run, repo, private=private, revision=revision, commit_message=commit_message, **extra)
+    console.print(f"pushed {len(result.files)} files to {result.repo_id}: {result.commit_url}", soft_wrap=True)
 
 
 # ---------------------------------------------------------------- analyze
