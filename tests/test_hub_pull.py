@@ -1,0 +1,69 @@
+"""Pulling a model by Hub id through a real local mirror: olah (offline mode) on 127.0.0.1
+serving a git repo that holds a tiny checkpoint, then the same id again from the HF cache with
+HF_HUB_OFFLINE=1. Each load runs in a fresh process, as `sshr decode --model org/name` would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from helpers_hub import commit_git_repo, hub_env, olah_mirror, save_ctc_checkpoint
+
+DEAD_ENDPOINT = "http://127.0.0.1:9"  # nothing listens here
+LOAD = """
+import json, sys
+import numpy as np
+from sshr_cli.errors import SshrError
+from sshr_cli.model.inference import load_recognizer
+wave = np.sin(np.arange(16000) * 2 * np.pi * 440 / 16000).astype("float32")
+try:
+    rec = load_recognizer(sys.argv[1])
+except SshrError as exc:
+    print(json.dumps({"error": str(exc)}))
+    raise SystemExit(0)
+out = rec([wave])
+print(json.dumps({"kind": rec.kind, "vocab": rec.vocab.tokens, "shape": list(out.log_probs.shape),
+                  "log_probs": out.log_probs[0, :5].tolist()}))
+"""
+
+
+def load_in_subprocess(name: str, env: dict) -> dict:
+    proc = subprocess.run([sys.executable, "-c", LOAD, name], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def mirror(tmp_path_factory):
+    """olah serving org/tiny-ctc (a tiny HF Wav2Vec2ForCTC committed to a local git repo)."""
+    root = tmp_path_factory.mktemp("olah")
+    source = save_ctc_checkpoint(root / "source")
+    repo = root / "mirrors" / "models" / "org" / "tiny-ctc"
+    shutil.copytree(source, repo)
+    commit_git_repo(repo)
+    with olah_mirror(root / "mirrors", root) as endpoint:
+        yield endpoint, source
+
+
+@pytest.mark.slow
+def test_hub_id_loads_through_olah_then_offline_from_the_cache(tmp_path, mirror):
+    endpoint, source = mirror
+    local = load_in_subprocess(str(source), hub_env(DEAD_ENDPOINT, tmp_path / "unused"))
+    pulled = load_in_subprocess("org/tiny-ctc", hub_env(endpoint, tmp_path / "hf"))
+    assert pulled == local and pulled["kind"] == "hf-ctc"  # same weights, same outputs
+    assert list((tmp_path / "hf" / "hub").glob("models--org--tiny-ctc/snapshots/*/model.safetensors"))
+    offline = load_in_subprocess("org/tiny-ctc", hub_env(DEAD_ENDPOINT, tmp_path / "hf", HF_HUB_OFFLINE=1))
+    assert offline == local
+
+
+def test_unknown_repo_and_uncached_offline_are_one_line_errors(tmp_path, mirror):
+    endpoint, _ = mirror
+    missing = load_in_subprocess("org/missing", hub_env(endpoint, tmp_path / "hf"))
+    assert missing["error"].startswith("no Hub repo 'org/missing'")
+    offline = load_in_subprocess("org/tiny-ctc", hub_env(DEAD_ENDPOINT, tmp_path / "empty", HF_HUB_OFFLINE=1))
+    assert "not in the HF cache" in offline["error"] and "--model PATH" in offline["error"]
+    assert "\n" not in missing["error"] + offline["error"]
