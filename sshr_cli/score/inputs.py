@@ -127,10 +127,13 @@ def _hyp_fields(ref: Transcripts, hyp: Transcripts, unit: str) -> tuple[str, ...
     """pred_X when any line has it (then a line without it is a missing hypothesis), else X."""
     if hyp.kind == "kaldi":
         return ("text",)
-    pred = HYP_FIELD[unit]
+    pred, plain = HYP_FIELD[unit], REF_FIELD[unit]
     if hyp is ref or any(pred in row for row in hyp.rows.values()):
         return (pred,)
-    return (REF_FIELD[unit],)
+    if any(plain in row for row in hyp.rows.values()):
+        return (plain,)
+    raise DataError(f"{hyp.path}: no line has a {pred} or {plain} field for {unit} scoring "
+                    "(pick another --unit, or pass the right file)")
 
 
 def pair_by_id(ref: Transcripts, hyp: Transcripts, unit: str, lang: Optional[str] = None):

@@ -20,6 +20,11 @@ REPORT_FILES = ("summary.json", "errs.txt", "recogs.txt", "per_utt.jsonl")
 TOP_PRINTED = 5  # most common errors of each kind shown on the console
 
 
+def ranked(counter) -> list:
+    """Most common first; ties in a stable, sorted order."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def show(token: str) -> str:
     return SPACE_MARK if token == " " else token
 
@@ -65,9 +70,9 @@ def errs_text(result: ScoreResult) -> str:
     lines += [aligned_line(u) for u in result.utterances]
     subs, dels, ins = result.common_errors()
     lines += ["", "SUBSTITUTIONS: count ref -> hyp"]
-    lines += [f"{n}   {show(r)} -> {show(h)}" for (r, h), n in subs.most_common()]
-    lines += ["", "DELETIONS: count ref"] + [f"{n}   {show(r)}" for r, n in dels.most_common()]
-    lines += ["", "INSERTIONS: count hyp"] + [f"{n}   {show(h)}" for h, n in ins.most_common()]
+    lines += [f"{n}   {show(r)} -> {show(h)}" for (r, h), n in ranked(subs)]
+    lines += ["", "DELETIONS: count ref"] + [f"{n}   {show(r)}" for r, n in ranked(dels)]
+    lines += ["", "INSERTIONS: count hyp"] + [f"{n}   {show(h)}" for h, n in ranked(ins)]
     if result.extra_ids:
         lines += ["", "EXTRA HYPOTHESIS IDS (no reference; not scored):"] + list(result.extra_ids)
     return "\n".join(lines) + "\n"
@@ -130,11 +135,11 @@ def top_errors_lines(result: ScoreResult, k: int = TOP_PRINTED) -> list[str]:
     subs, dels, ins = result.common_errors()
     lines = []
     if subs:
-        lines.append("top substitutions: " + ", ".join(f"{show(r)}->{show(h)} ×{n}" for (r, h), n in subs.most_common(k)))
+        lines.append("top substitutions: " + ", ".join(f"{show(r)}->{show(h)} ×{n}" for (r, h), n in ranked(subs)[:k]))
     if dels:
-        lines.append("top deletions: " + ", ".join(f"{show(r)} ×{n}" for r, n in dels.most_common(k)))
+        lines.append("top deletions: " + ", ".join(f"{show(r)} ×{n}" for r, n in ranked(dels)[:k]))
     if ins:
-        lines.append("top insertions: " + ", ".join(f"{show(h)} ×{n}" for h, n in ins.most_common(k)))
+        lines.append("top insertions: " + ", ".join(f"{show(h)} ×{n}" for h, n in ranked(ins)[:k]))
     return lines
 
 
