@@ -164,13 +164,13 @@ def score(
     unit: str = typer.Option("auto", help="word (WER), char (CER), phone (PER), or auto: phone for phoneme "
                              "manifests, else word."),
     by_lang: bool = typer.Option(True, "--by-lang/--no-by-lang", help="Per-language rows in the table."),
-    out_dir: Optional[Path] = typer.Option(None, help="Report folder [default: beside --hyp, score_<split>/]."),
+    out_dir: Optional[Path] = typer.Option(None, help="Report folder (default: score_<split>/ beside --hyp)."),
     json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     normalize: bool = typer.Option(True, "--normalize/--no-normalize",
                                    help="Apply prepare's per-language normalisation to both sides."),
     lang: Optional[str] = typer.Option(None, help="Language for lines that carry none (Kaldi files)."),
-    split: Optional[str] = typer.Option(None, help="Split name for summary.json [default: from --ref's name]."),
-    dataset: Optional[str] = typer.Option(None, help="Dataset name for summary.json [default: prepare_report source]."),
+    split: Optional[str] = typer.Option(None, help="Split name for summary.json (default: from the reference file name)."),
+    dataset: Optional[str] = typer.Option(None, help="Dataset name for summary.json (default: prepare_report.json source)."),
 ) -> None:
     """WER/CER/PER per language and per utterance, with sclite-style reports."""
     import json
