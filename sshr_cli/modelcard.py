@@ -36,10 +36,11 @@ BASE_MODEL_LICENSES = {
     "facebook/wav2vec2-xls-r-1b": "apache-2.0",
     "facebook/wav2vec2-large-xlsr-53": "apache-2.0",
 }
-# Where the encoder id may be recorded in config.json: the sshr section first, then HF's own field.
-ENCODER_KEYS = ("encoder", "encoder_id", "encoder_name_or_path", "base_model")
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 CONFIG_TABLE_MAX_ROWS = 40  # rows of the run's resolved config.yaml shown in the card
+RUN_CONFIG = "config.yaml"  # exp/NAME/config.yaml: the resolved recipe (finetune)
+CHECKPOINT_RECIPE = "train_config.yaml"  # the same recipe, saved inside each checkpoint folder
+CHECKPOINT_SUMMARY = "train_summary.json"  # {"step", "units", "languages", "dev"} of a checkpoint
 
 SSHR_PARAGRAPH = (
     "SSHR (Self-Supervised Hierarchical Representations, [arXiv 2309.16937](https://arxiv.org/abs/2309.16937)) "
@@ -71,6 +72,8 @@ class CheckpointFacts:
     encoder: str | None  # as recorded, Hub id or local path
     vocab_size: int | None
     sshr: dict  # the "sshr" section of config.json ({} for plain HF checkpoints)
+    units: str | None  # "phonemes" | "chars", from train_summary.json
+    step: int | None  # the optimizer update this checkpoint was saved at
     transformers_loadable: bool
 
 
@@ -124,31 +127,37 @@ def checkpoint_facts(checkpoint_dir: Path, run_dir: Path | None = None) -> Check
         raise CheckpointError(f"{path}: cannot read the checkpoint config ({exc})") from exc
     sshr = config.get(SSHR_CONFIG_KEY) or {}
     archs = config.get("architectures") or []
-    encoder = _recorded_encoder(sshr, config, run_dir)
+    encoder = _recorded_encoder(config, Path(checkpoint_dir), run_dir)
     arch = sshr.get("arch") or (archs[0] if archs else "unknown")
+    summary = _read_json(Path(checkpoint_dir) / CHECKPOINT_SUMMARY)
     return CheckpointFacts(
-        arch=arch, languages=tuple(sshr.get("languages") or ()),
-        base_model=encoder if encoder and HUB_ID.match(encoder) and not Path(encoder).exists() else None,
-        encoder=encoder, vocab_size=config.get("vocab_size"), sshr=sshr,
+        arch=arch, languages=tuple(sshr.get("languages") or summary.get("languages") or ()),
+        base_model=encoder if _is_hub_id(encoder) else None,
+        encoder=_shown_path(encoder), vocab_size=config.get("vocab_size"), sshr=sshr,
+        units=summary.get("units"), step=summary.get("step"),
         transformers_loadable=any(a.endswith("ForCTC") for a in archs) and arch != "sshr",
     )
 
 
-def _recorded_encoder(sshr: dict, config: dict, run_dir: Path | None) -> str | None:
-    for key in ENCODER_KEYS:
-        if isinstance(sshr.get(key), str) and sshr[key]:
-            return sshr[key]
-    run_config = _run_config(run_dir)
-    for key in ("model", "encoder"):
-        if isinstance(run_config.get(key), str) and run_config[key]:
-            return run_config[key]
+def _recorded_encoder(config: dict, checkpoint_dir: Path, run_dir: Path | None) -> str | None:
+    """The encoder the model was fine-tuned from: model.encoder of the recipe saved with the
+    checkpoint (train_config.yaml) or with the run (config.yaml); else HF's own _name_or_path."""
+    for recipe in (_read_yaml(checkpoint_dir / CHECKPOINT_RECIPE), run_config(run_dir)):
+        model = recipe.get("model")
+        encoder = model.get("encoder") if isinstance(model, dict) else model
+        if isinstance(encoder, str) and encoder:
+            return encoder
     name = config.get("_name_or_path")
     return name if isinstance(name, str) and HUB_ID.match(name) else None
 
 
-def _run_config(run_dir: Path | None) -> dict:
-    path = Path(run_dir) / "config.yaml" if run_dir else None
-    if path is None or not path.is_file():
+def run_config(run_dir: Path | None) -> dict:
+    """The run's resolved recipe (exp/NAME/config.yaml), {} if absent."""
+    return _read_yaml(Path(run_dir) / RUN_CONFIG) if run_dir else {}
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
         return {}
     import yaml
 
@@ -157,6 +166,27 @@ def _run_config(run_dir: Path | None) -> dict:
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({exc})") from exc
     return data if isinstance(data, dict) else {}
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _is_hub_id(name: str | None) -> bool:
+    return bool(name) and bool(HUB_ID.match(name)) and not Path(name).expanduser().exists()
+
+
+def _shown_path(value):
+    """Local paths are shown by their last part only: a card must not publish the user's folders."""
+    if isinstance(value, str) and (value.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", value)):
+        return f"local folder '{Path(value).name}'"
+    return value
 
 
 # ---------------------------------------------------------------- card
@@ -177,7 +207,8 @@ def build_card(checkpoint_dir: Path, run_dir: Path, repo_id: str, license: str |
         metrics=sorted({s.metric for s in scores}) or None,
         model_name=name, eval_results=eval_results(scores) or None,
     )
-    body = card_body(name, repo_id, facts, scores, _run_config(run_dir), languages)
+    recipe = run_config(run_dir) or _read_yaml(Path(checkpoint_dir) / CHECKPOINT_RECIPE)
+    body = card_body(name, repo_id, facts, scores, recipe, languages)
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     check_card(card, expected=data)
     return card
@@ -238,11 +269,15 @@ def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
 
 
 def _config_table(facts: CheckpointFacts, run_config: dict) -> str:
+    vocab = f"{facts.vocab_size} symbols" if facts.vocab_size is not None else "not recorded"
     rows = [("architecture", facts.arch), ("encoder", facts.encoder or "not recorded"),
             ("languages", ", ".join(facts.languages) or "not recorded"),
-            ("output units (vocab size)", facts.vocab_size if facts.vocab_size is not None else "not recorded")]
-    rows += [(f"sshr.{k}", _fmt(v)) for k, v in facts.sshr.items() if k not in ("arch", "languages", *ENCODER_KEYS)]
-    flat = [(k, v) for k, v in _flatten(run_config) if not k.startswith(f"{SSHR_CONFIG_KEY}.")]
+            ("output units", f"{facts.units}, {vocab}" if facts.units else vocab)]
+    if facts.step is not None:
+        rows.append(("checkpoint", f"best on dev, saved at update {facts.step}"))
+    rows += [(f"sshr.{k}", _fmt(v)) for k, v in facts.sshr.items() if k not in ("arch", "languages")]
+    # the recipe's model section repeats config.json's sshr section (shown above); the rest is training
+    flat = [(k, v) for k, v in _flatten(run_config) if not k.startswith(("model.", f"{SSHR_CONFIG_KEY}."))]
     rows += [(f"run.{k}", _fmt(v)) for k, v in flat[:CONFIG_TABLE_MAX_ROWS]]
     if len(flat) > CONFIG_TABLE_MAX_ROWS:
         rows.append(("...", f"{len(flat) - CONFIG_TABLE_MAX_ROWS} more settings in the run's config.yaml"))
@@ -258,6 +293,7 @@ def _flatten(data: dict, prefix: str = ""):
 
 
 def _fmt(value) -> str:
+    value = _shown_path(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "(none)"
     return "None (off)" if value is None else str(value)

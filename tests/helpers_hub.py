@@ -61,19 +61,37 @@ def run_sshr(args: list[str], env: dict, cwd: Path | None = None) -> subprocess.
 
 
 # ---------------------------------------------------------------- fixtures on disk
-def save_ctc_checkpoint(folder: Path, languages: tuple[str, ...] | None = None, encoder: str | None = None) -> Path:
-    """A tiny HF Wav2Vec2ForCTC folder; with `languages`, config.json gets the sshr section's
-    `languages` (and `encoder`) as an sshr checkpoint records them."""
+def save_ctc_checkpoint(folder: Path) -> Path:
+    """A tiny HF Wav2Vec2ForCTC folder, as the HF example script writes it (no sshr section)."""
     from sshr_cli.model.tiny import save_tiny_ctc
 
     save_tiny_ctc(folder, TINY_VOCAB)
     (folder / "unigrams.txt").write_text("and\nbad\nde\n", encoding="utf-8")
-    if languages is not None:
-        path = folder / "config.json"
-        config = json.loads(path.read_text(encoding="utf-8"))
-        config["sshr"] = {"arch": "ctc", "languages": list(languages), "lid_layer": None,
-                          **({"encoder": encoder} if encoder else {})}
-        path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return folder
+
+
+def save_sshr_checkpoint(folder: Path, languages: tuple[str, ...] = ("en", "de"), arch: str = "sshr",
+                         encoder_id: str = "facebook/mms-300m") -> Path:
+    """A tiny SSHRForCTC checkpoint laid out as finetune writes best/: save_pretrained plus
+    unigrams.txt, train_config.yaml (the recipe, whose model.encoder names `encoder_id`; the
+    weights really come from a tiny random encoder) and train_summary.json."""
+    import yaml
+
+    from sshr_cli.model.config import SSHRConfig
+    from sshr_cli.model.sshr import SSHRForCTC
+    from sshr_cli.model.tiny import save_tiny_encoder
+    from sshr_cli.text.vocab import Vocab
+
+    encoder = save_tiny_encoder(folder.parent / f"{folder.name}_encoder")
+    small = dict(lid_layer=1, num_layers=3, cross_ctc_layers=(2, 3)) if arch == "sshr" else {}
+    config = SSHRConfig(arch=arch, languages=tuple(languages), **small)
+    model = SSHRForCTC.from_encoder(encoder, config, Vocab.from_mapping(TINY_VOCAB))
+    model_section = {k: v for k, v in config.to_dict().items() if k != "languages"}
+    recipe = {"model": {"encoder": encoder_id, **model_section}, "optim": {"lr_encoder": 5e-5},
+              "train": {"max_steps": 20}}
+    model.save_pretrained(folder, extra={
+        "unigrams.txt": "and\nbad\nde\n", "train_config.yaml": yaml.safe_dump(recipe),
+        "train_summary.json": {"step": 20, "units": "phonemes", "languages": list(languages), "dev": None}})
     return folder
 
 

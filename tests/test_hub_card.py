@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from helpers_hub import make_run, save_ctc_checkpoint, summary
+from helpers_hub import make_run, save_ctc_checkpoint, save_sshr_checkpoint, summary
 
 from sshr_cli.errors import CheckpointError, ConfigError, DataError
 from sshr_cli.hub import check_repo_id, default_repo_name, locate_run, plan_push
@@ -15,9 +15,8 @@ from sshr_cli.modelcard import read_scores
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    """Tiny checkpoint whose config.json records languages en, de and the MMS encoder."""
-    return save_ctc_checkpoint(tmp_path_factory.mktemp("ck") / "ck", languages=("en", "de"),
-                               encoder="facebook/mms-300m")
+    """Tiny SSHR checkpoint trained (per its recipe) from facebook/mms-300m on en, de."""
+    return save_sshr_checkpoint(tmp_path_factory.mktemp("ck") / "best", languages=("en", "de"))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +117,8 @@ def test_locate_run_accepts_run_best_or_bare_checkpoint(tmp_path, checkpoint):
     run = make_run(tmp_path / "exp", checkpoint)
     assert locate_run(run) == (run, run / "best")
     assert locate_run(run / "best") == (run, run / "best")
-    assert locate_run(checkpoint) == (checkpoint, checkpoint)
+    bare = shutil.copytree(checkpoint, tmp_path / "downloaded")
+    assert locate_run(bare) == (bare, bare)
     shutil.rmtree(run / "best")
     with pytest.raises(CheckpointError, match="no best/"):
         locate_run(run)
@@ -139,14 +139,22 @@ def test_repo_names_and_ids(tmp_path):
             check_repo_id(bad)
 
 
-def test_sshr_section_values_appear_in_the_config_table(tmp_path, checkpoint):
-    ck = tmp_path / "ck"
-    shutil.copytree(checkpoint, ck)
-    config = json.loads((ck / "config.json").read_text())
-    config["sshr"].update(arch="sshr", lid_layer=8, cross_ctc_layers=[18, 20, 22])
-    config["architectures"] = ["SSHRForCTC"]
-    (ck / "config.json").write_text(json.dumps(config))
+def test_sshr_config_appears_in_the_table_and_the_card_claims_no_transformers_loading(tmp_path, checkpoint):
+    card = plan_push(make_run(tmp_path / "exp", checkpoint), "org/x").card
+    assert "| architecture | sshr |" in card and "| sshr.lid_layer | 1 |" in card
+    assert "| sshr.cross_ctc_layers | 2, 3 |" in card and "| output units | phonemes, 8 symbols |" in card
+    assert "| checkpoint | best on dev, saved at update 20 |" in card
+    assert "library_name" not in card and "pipeline(" not in card  # SSHRForCTC needs sshr to load
+
+
+def test_plain_ctc_arch_is_a_transformers_model(tmp_path):
+    ck = save_sshr_checkpoint(tmp_path / "best", languages=("sv",), arch="ctc")
     card = plan_push(ck, "org/x").card
-    assert "| architecture | sshr |" in card and "| sshr.lid_layer | 8 |" in card
-    assert "| sshr.cross_ctc_layers | 18, 20, 22 |" in card
-    assert "library_name" not in card  # not loadable by transformers alone
+    assert parse(card).data.library_name == "transformers" and 'pipeline("automatic-speech-recognition"' in card
+
+
+def test_a_local_encoder_is_no_base_model_and_its_path_stays_private(tmp_path):
+    ck = save_sshr_checkpoint(tmp_path / "best", encoder_id="/home/alice/private/mms-300m")
+    card = plan_push(ck, "org/x").card
+    assert parse(card).data.base_model is None
+    assert "/home/alice" not in card and "local folder 'mms-300m'" in card

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers_hub import commit_git_repo, hub_env, olah_mirror, save_ctc_checkpoint
+from helpers_hub import commit_git_repo, hub_env, olah_mirror, save_ctc_checkpoint, save_sshr_checkpoint
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"  # nothing listens here
 LOAD = """
@@ -20,50 +20,61 @@ import numpy as np
 from sshr_cli.errors import SshrError
 from sshr_cli.model.inference import load_recognizer
 wave = np.sin(np.arange(16000) * 2 * np.pi * 440 / 16000).astype("float32")
-try:
-    rec = load_recognizer(sys.argv[1])
-except SshrError as exc:
-    print(json.dumps({"error": str(exc)}))
-    raise SystemExit(0)
-out = rec([wave])
-print(json.dumps({"kind": rec.kind, "vocab": rec.vocab.tokens, "shape": list(out.log_probs.shape),
-                  "log_probs": out.log_probs[0, :5].tolist()}))
+results = []
+for name in sys.argv[1:]:
+    try:
+        rec = load_recognizer(name)
+    except SshrError as exc:
+        results.append({"error": str(exc)})
+        continue
+    out = rec([wave])
+    results.append({"kind": rec.kind, "vocab": rec.vocab.tokens, "languages": list(rec.languages),
+                    "shape": list(out.log_probs.shape), "log_probs": out.log_probs[0, :5].tolist()})
+print(json.dumps(results))
 """
+REPOS = ("org/tiny-ctc", "org/tiny-sshr")
 
 
-def load_in_subprocess(name: str, env: dict) -> dict:
-    proc = subprocess.run([sys.executable, "-c", LOAD, name], env=env, capture_output=True, text=True, timeout=300)
+def load_in_subprocess(names, env: dict) -> list[dict]:
+    """load_recognizer(name) for each name in one fresh process: its outputs on a fixed sine wave."""
+    proc = subprocess.run([sys.executable, "-c", LOAD, *names], env=env, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def mirror(tmp_path_factory):
-    """olah serving org/tiny-ctc (a tiny HF Wav2Vec2ForCTC committed to a local git repo)."""
+    """olah serving org/tiny-ctc (a tiny HF Wav2Vec2ForCTC) and org/tiny-sshr (a tiny SSHR
+    checkpoint), each committed to a local git repo; yields the endpoint and the source folders."""
     root = tmp_path_factory.mktemp("olah")
-    source = save_ctc_checkpoint(root / "source")
-    repo = root / "mirrors" / "models" / "org" / "tiny-ctc"
-    shutil.copytree(source, repo)
-    commit_git_repo(repo)
+    sources = (save_ctc_checkpoint(root / "src-ctc"), save_sshr_checkpoint(root / "src-sshr", languages=("en", "de")))
+    for repo_id, source in zip(REPOS, sources):
+        repo = root / "mirrors" / "models" / repo_id
+        shutil.copytree(source, repo)
+        commit_git_repo(repo)
     with olah_mirror(root / "mirrors", root) as endpoint:
-        yield endpoint, source
+        yield endpoint, [str(s) for s in sources]
 
 
 @pytest.mark.slow
 def test_hub_id_loads_through_olah_then_offline_from_the_cache(tmp_path, mirror):
-    endpoint, source = mirror
-    local = load_in_subprocess(str(source), hub_env(DEAD_ENDPOINT, tmp_path / "unused"))
-    pulled = load_in_subprocess("org/tiny-ctc", hub_env(endpoint, tmp_path / "hf"))
-    assert pulled == local and pulled["kind"] == "hf-ctc"  # same weights, same outputs
-    assert list((tmp_path / "hf" / "hub").glob("models--org--tiny-ctc/snapshots/*/model.safetensors"))
-    offline = load_in_subprocess("org/tiny-ctc", hub_env(DEAD_ENDPOINT, tmp_path / "hf", HF_HUB_OFFLINE=1))
+    endpoint, sources = mirror
+    local = load_in_subprocess(sources, hub_env(DEAD_ENDPOINT, tmp_path / "unused"))
+    pulled = load_in_subprocess(REPOS, hub_env(endpoint, tmp_path / "hf"))
+    assert pulled == local  # same weights, same outputs
+    assert [r["kind"] for r in pulled] == ["hf-ctc", "sshr"] and pulled[1]["languages"] == ["en", "de"]
+    for repo_id in REPOS:
+        name = repo_id.replace("/", "--")
+        assert list((tmp_path / "hf" / "hub").glob(f"models--{name}/snapshots/*/model.safetensors"))
+    offline = load_in_subprocess(REPOS, hub_env(DEAD_ENDPOINT, tmp_path / "hf", HF_HUB_OFFLINE=1))
     assert offline == local
 
 
 def test_unknown_repo_and_uncached_offline_are_one_line_errors(tmp_path, mirror):
     endpoint, _ = mirror
-    missing = load_in_subprocess("org/missing", hub_env(endpoint, tmp_path / "hf"))
+    [missing] = load_in_subprocess(["org/missing"], hub_env(endpoint, tmp_path / "hf"))
     assert missing["error"].startswith("no Hub repo 'org/missing'")
-    offline = load_in_subprocess("org/tiny-ctc", hub_env(DEAD_ENDPOINT, tmp_path / "empty", HF_HUB_OFFLINE=1))
+    [offline] = load_in_subprocess(["org/tiny-ctc"], hub_env(DEAD_ENDPOINT, tmp_path / "empty", HF_HUB_OFFLINE=1))
     assert "not in the HF cache" in offline["error"] and "--model PATH" in offline["error"]
     assert "\n" not in missing["error"] + offline["error"]

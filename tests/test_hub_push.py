@@ -11,15 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_hub import HubStandIn, hub_env, make_run, run_sshr, save_ctc_checkpoint, summary
+from helpers_hub import HubStandIn, hub_env, make_run, run_sshr, save_sshr_checkpoint, summary
 
 TOKEN = "hf_SENTINEL_do_not_leak_4f1c2b"  # a sentinel: it must never appear in any output or file
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    return save_ctc_checkpoint(tmp_path_factory.mktemp("ck") / "ck", languages=("en", "de"),
-                               encoder="facebook/mms-300m")
+    return save_sshr_checkpoint(tmp_path_factory.mktemp("ck") / "best", languages=("en", "de"))
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_push_uploads_the_best_checkpoint_and_card_byte_for_byte(tmp_path, run, 
                     hub_env(hub.endpoint, tmp_path / "hf", TOKEN))
     assert proc.returncode == 0, proc.stderr
     files = hub.files("team/cv-tiny")
-    expected = ["README.md", "added_tokens.json", "config.json", "model.safetensors", "processor_config.json",
+    expected = ["README.md", "added_tokens.json", "config.json", "model.safetensors", "preprocessor_config.json",
                 "tokenizer_config.json", "unigrams.txt", "vocab.json"]
     assert sorted(files) == expected  # nothing from last/, no optimizer or trainer state
     for name in expected[1:]:
