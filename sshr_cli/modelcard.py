@@ -100,20 +100,26 @@ def _summary_results(path: Path, run_dir: Path) -> list[ScoreResult]:
     if not isinstance(by_lang, dict) or not by_lang:
         raise DataError(f"{path}: no per-language results under 'by_lang'; re-run `sshr score`")
     source = str(path.parent.relative_to(run_dir)) if path.parent != run_dir else "."
-    return [ScoreResult(source, metric, split.strip(), data.get("dataset"), lang,
-                        _error_rate(path, lang, row), int(row.get("n", 0)))
-            for lang, row in sorted(by_lang.items())]
+    return [ScoreResult(source, metric, split.strip(), data.get("dataset"), lang, _error_rate(path, lang, row),
+                        int(row["n"]))
+            for lang, row in sorted(by_lang.items()) if _has_reference(path, lang, row)]
+
+
+def _has_reference(path: Path, lang: str, row) -> bool:
+    """A language with no reference units (n=0) has no error rate to publish: it is left out."""
+    n = row.get("n") if isinstance(row, dict) else None
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise DataError(f"{path}: {lang} n={n!r} is not a count of reference units; re-run `sshr score`")
+    return n > 0
 
 
 def _error_rate(path: Path, lang: str, row: dict) -> float:
-    rate = row.get("error_rate") if isinstance(row, dict) else None
+    rate = row.get("error_rate")
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate):
         raise DataError(f"{path}: {lang} error_rate {rate!r} is not a number; re-run `sshr score`")
     if rate < 0 or rate > MAX_ERROR_RATE:
         raise DataError(f"{path}: {lang} error_rate {rate} (a fraction) is outside 0..{MAX_ERROR_RATE}; "
                         f"this summary is broken: re-run `sshr score`")
-    if int(row.get("n", 0)) <= 0:
-        raise DataError(f"{path}: {lang} has n={row.get('n')} reference units; an error rate needs n > 0")
     return float(rate)
 
 

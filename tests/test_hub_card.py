@@ -93,7 +93,8 @@ def test_no_scores_means_no_model_index_and_says_so(tmp_path, checkpoint):
     ({"by_lang": {"en": {"n": 10, "error_rate": 12.0}}}, "outside 0..10"),
     ({"by_lang": {"en": {"n": 10, "error_rate": -0.1}}}, "outside 0..10"),
     ({"by_lang": {"en": {"n": 10, "error_rate": float("nan")}}}, "not a number"),
-    ({"by_lang": {"en": {"n": 0, "error_rate": 0.0}}}, "n=0"),
+    ({"by_lang": {"en": {"n": -3, "error_rate": 0.0}}}, "n=-3"),
+    ({"by_lang": {"en": {"n": 10, "error_rate": None}}}, "not a number"),
     ({"by_lang": {}}, "no per-language results"),
 ])
 def test_broken_summaries_are_rejected_with_the_file_named(tmp_path, checkpoint, change, message):
@@ -101,6 +102,18 @@ def test_broken_summaries_are_rejected_with_the_file_named(tmp_path, checkpoint,
     with pytest.raises(DataError) as err:
         read_scores(run)
     assert message in str(err.value) and "score_test/summary.json" in str(err.value)
+
+
+def test_summaries_written_by_sshr_score_are_read_and_unscorable_languages_left_out(tmp_path, checkpoint):
+    from sshr_cli.score import score_pairs, write_reports
+
+    run = make_run(tmp_path / "exp", checkpoint)
+    pairs = [("1", "ein hund", "ein hut", "de"), ("2", "a dog", "a dog", "en"), ("3", "", "oops", "fr")]
+    write_reports(score_pairs(pairs, unit="word", split="test", dataset="common_voice_17_0"),
+                  run / "decode_test" / "score_test")
+    scores = read_scores(run)
+    assert [(s.lang, s.split, s.metric, s.error_rate, s.source) for s in scores] == [
+        ("de", "test", "wer", 0.5, "decode_test/score_test"), ("en", "test", "wer", 0.0, "decode_test/score_test")]
 
 
 def test_plan_uploads_best_checkpoint_files_only(tmp_path, checkpoint):
