@@ -159,9 +159,7 @@ def push(path: str | Path, repo_id: str | None = None, *, private: bool = False,
          revision: str = DEFAULT_REVISION, commit_message: str | None = None,
          license: str | None = None, datasets: tuple[str, ...] = ()) -> PushResult:
     """Upload a run's best checkpoint and its model card; re-running after a failure resumes."""
-    if repo_id is not None:
-        check_repo_id(repo_id)
-    locate_run(path)  # local mistakes first, before any network
+    plan_push(path, repo_id, license=license, datasets=datasets)  # every local mistake first, before any network
     token = hub_token()
     username = whoami(token) if repo_id is None else None
     plan = plan_push(path, repo_id, username, license=license, datasets=datasets)

@@ -118,6 +118,13 @@ def test_bad_repo_id_fails_before_any_request(tmp_path, run, hub):
     assert proc.returncode == 2 and hub.calls == []
 
 
+def test_a_broken_summary_stops_the_push_before_any_request(tmp_path, run, hub):
+    (run / "score_test" / "summary.json").write_text('{"metric": "wer", "split": null, "by_lang": {}}')
+    err = one_line_error(run_sshr(["push", str(run)], hub_env(hub.endpoint, tmp_path / "hf", TOKEN)))
+    assert "split None" in err and "summary.json" in err
+    assert hub.calls == []
+
+
 def test_a_namespace_we_cannot_write_is_a_403_line(tmp_path, run, hub):
     err = one_line_error(run_sshr(["push", str(run), "--repo", "bob/x"], hub_env(hub.endpoint, tmp_path / "hf", TOKEN)))
     assert "refused to write to bob/x (403" in err and "write access to 'bob'" in err
