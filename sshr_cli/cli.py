@@ -192,13 +192,14 @@ def score(
 @cli_errors
 def push(
     run: Optional[Path] = typer.Argument(None, help="Run folder (exp/NAME) or checkpoint folder "
-                                                    "[default: the workspace's latest run]."),
-    repo: Optional[str] = typer.Option(None, "--repo", help="ORG/NAME [default: <your-hf-username>/<run-name>]."),
-    private: bool = typer.Option(False, "--private", help="Create the repo as private (an existing repo keeps its visibility)."),
+                                                    "(default: the workspace's latest run)."),
+    repo: Optional[str] = typer.Option(None, "--repo", help="ORG/NAME (default: <your-hf-username>/<run-name>)."),
+    private: bool = typer.Option(False, "--private",
+                                 help="Create the repo as private (an existing repo keeps its visibility)."),
     revision: str = typer.Option("main", "--revision", help="Branch to commit to (created if missing)."),
     commit_message: Optional[str] = typer.Option(None, "--commit-message", help="Commit summary."),
-    license: Optional[str] = typer.Option(None, "--license", help="Card license [default: the encoder's, e.g. "
-                                                                  "cc-by-nc-4.0 for facebook/mms-*]."),
+    license: Optional[str] = typer.Option(None, "--license", help="Card license (default: the encoder's, e.g. "
+                                                                  "cc-by-nc-4.0 for facebook/mms-*)."),
     datasets: Optional[str] = typer.Option(None, "--datasets", help="Comma-separated Hub dataset ids for the card."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the files and print the card; no token, no network."),
 ) -> None:
@@ -211,18 +212,20 @@ def push(
         run = load_workspace().latest_run()
         if run is None:
             raise ConfigError("no training run recorded in this folder; pass one: sshr push exp/NAME")
-        console.print(f"pushing the latest run: {run}")
+        console.print(f"pushing the latest run: {run}", markup=False)
     extra = dict(license=license, datasets=tuple(split_csv(datasets) or ()))
     if dry_run:
         plan = hub.plan_push(run, repo, **extra)
-        out.print(f"would push to {plan.repo_id} (dry run: no token used, nothing sent)", soft_wrap=True)
+        out.print(f"would push to {plan.repo_id} (dry run: no token used, nothing sent), "
+                  f"from {plan.checkpoint_dir}:", soft_wrap=True, markup=False)
         for f in plan.files:
-            out.print(f"  {f.name}  {f.stat().st_size:,} bytes  (from {f.parent})", soft_wrap=True)
-        out.print(f"  {hub.CARD_FILE}  {len(plan.card.encode()):,} bytes  (model card, below)\n", soft_wrap=True)
+            out.print(f"  {f.name}  {f.stat().st_size:,} bytes", soft_wrap=True, markup=False)
+        out.print(f"  {hub.CARD_FILE}  {len(plan.card.encode()):,} bytes  (the model card, below)\n", soft_wrap=True)
         out.print(plan.card, markup=False, soft_wrap=True)
         return
     result = hub.push(run, repo, private=private, revision=revision, commit_message=commit_message, **extra)
-    console.print(f"pushed {len(result.files)} files to {result.repo_id}: {result.commit_url}", soft_wrap=True)
+    console.print(f"pushed {len(result.files)} files to {result.repo_id}: {result.commit_url}", soft_wrap=True,
+                  markup=False)
 
 
 # ---------------------------------------------------------------- analyze
