@@ -74,6 +74,7 @@ class CheckpointFacts:
     sshr: dict  # the "sshr" section of config.json ({} for plain HF checkpoints)
     units: str | None  # "phonemes" | "chars", from train_summary.json
     step: int | None  # the optimizer update this checkpoint was saved at
+    best: bool  # a run's best/ (selected on dev), rather than some other checkpoint folder
     transformers_loadable: bool
 
 
@@ -140,7 +141,7 @@ def checkpoint_facts(checkpoint_dir: Path, run_dir: Path | None = None) -> Check
         arch=arch, languages=tuple(sshr.get("languages") or summary.get("languages") or ()),
         base_model=encoder if _is_hub_id(encoder) else None,
         encoder=_shown_path(encoder), vocab_size=config.get("vocab_size"), sshr=sshr,
-        units=summary.get("units"), step=summary.get("step"),
+        units=summary.get("units"), step=summary.get("step"), best=Path(checkpoint_dir).name == "best",
         transformers_loadable=any(a.endswith("ForCTC") for a in archs) and arch != "sshr",
     )
 
@@ -280,7 +281,7 @@ def _config_table(facts: CheckpointFacts, run_config: dict) -> str:
             ("languages", ", ".join(facts.languages) or "not recorded"),
             ("output units", f"{facts.units}, {vocab}" if facts.units else vocab)]
     if facts.step is not None:
-        rows.append(("checkpoint", f"best on dev, saved at update {facts.step}"))
+        rows.append(("checkpoint", f"saved at update {facts.step}" + (", the best on dev" if facts.best else "")))
     rows += [(f"sshr.{k}", _fmt(v)) for k, v in facts.sshr.items() if k not in ("arch", "languages")]
     # the recipe's model section repeats config.json's sshr section (shown above); the rest is training
     flat = [(k, v) for k, v in _flatten(run_config) if not k.startswith(("model.", f"{SSHR_CONFIG_KEY}."))]

@@ -155,7 +155,7 @@ def test_sshr_config_appears_in_the_table_and_the_card_claims_no_transformers_lo
     card = plan_push(make_run(tmp_path / "exp", checkpoint), "org/x").card
     assert "| architecture | sshr |" in card and "| sshr.lid_layer | 1 |" in card
     assert "| sshr.cross_ctc_layers | 2, 3 |" in card and "| output units | phonemes, 8 symbols |" in card
-    assert "| checkpoint | best on dev, saved at update 20 |" in card
+    assert "| checkpoint | saved at update 20, the best on dev |" in card
     assert "library_name" not in card and "pipeline(" not in card  # SSHRForCTC needs sshr to load
 
 
