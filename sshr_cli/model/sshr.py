@@ -129,11 +129,17 @@ class SSHRForCTC(nn.Module):
         """A new model on pretrained encoder weights (Hub id such as facebook/mms-300m, or a folder)."""
         from transformers import AutoConfig, AutoModel
 
+        from sshr_cli.hub import REPO_ID
+
         source = str(encoder_id_or_path)
+        if Path(source).expanduser().is_dir():
+            source = str(Path(source).expanduser())
+        elif not REPO_ID.match(source):
+            raise HubError(f"encoder '{source}' is neither a folder nor a Hub id such as facebook/mms-300m")
         try:
             ec = AutoConfig.from_pretrained(source)
         except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder '{source}': {str(exc).splitlines()[0]}; give a Hub id "
+            raise HubError(f"cannot load encoder '{source}' ({_first_line(exc)}); give a Hub id "
                            "such as facebook/mms-300m or a folder with config.json") from exc
         check_encoder_config(ec)
         # masked_spec_embed exists only when masking is on at construction time
@@ -142,7 +148,7 @@ class SSHRForCTC(nn.Module):
         try:
             encoder = AutoModel.from_pretrained(source, config=ec, attn_implementation=ATTN_IMPLEMENTATION)
         except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder weights from '{source}': {str(exc).splitlines()[0]}") from exc
+            raise HubError(f"cannot load encoder weights from '{source}' ({_first_line(exc)})") from exc
         return cls(encoder, config, vocab, _feature_extractor_dict(source))
 
     # ---- views
@@ -458,6 +464,10 @@ def _write_extra(path: Path, content) -> None:
         write_json(path, content)
     else:
         raise ConfigError(f"save_pretrained extra '{path.name}': expected str, bytes, dict or list")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def _read_json(path: Path) -> dict:
