@@ -51,3 +51,16 @@ def labels_for(rows: list[list[int]]) -> torch.Tensor:
     for i, r in enumerate(rows):
         out[i, : len(r)] = torch.tensor(r)
     return out
+
+
+def tiny_family_dir(root: Path, model_type: str, seed: int = 0) -> Path:
+    """A tiny random HuBERT / data2vec-audio / WavLM encoder folder (same sizes as the wav2vec2 one)."""
+    from transformers import AutoConfig, AutoModel
+
+    from sshr_cli.model.tiny import TINY_ENCODER
+
+    folder = Path(root) / f"enc_{model_type}_{seed}"
+    if not (folder / "config.json").is_file():
+        torch.manual_seed(seed)
+        AutoModel.from_config(AutoConfig.for_model(model_type, **TINY_ENCODER)).save_pretrained(folder)
+    return folder

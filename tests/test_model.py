@@ -9,8 +9,7 @@ import torch
 from sshr_cli.errors import CheckpointError, ConfigError
 from sshr_cli.model.config import SSHRConfig
 from sshr_cli.model.sshr import SSHRForCTC
-from tests.helpers_model import (ALL_OFF, NO_DROPOUT, SMALL_SSHR, TINY_VOCAB, labels_for, padded_batch,
-                                 tiny_encoder_dir, tiny_model)
+from tests.helpers_model import ALL_OFF, SMALL_SSHR, TINY_VOCAB, labels_for, padded_batch, tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +95,16 @@ def test_config_round_trips_and_rejects_unknown_keys():
         SSHRConfig.from_dict({"lid_layr": 3})
     with pytest.raises(ConfigError, match="arch must be one of"):
         SSHRConfig(arch="rnnt")
+
+
+def test_language_frame_without_languages_has_no_lid_head(root):
+    model = tiny_model(root, **SMALL_SSHR).eval()
+    out = model(*padded_batch([0.5]))
+    assert out.lid_logits is None and out.lid_frame.shape == (1, 32) and model.lid_head is None
+
+
+def test_missing_encoder_folder_is_a_one_line_hub_error(tmp_path):
+    from sshr_cli.errors import HubError
+
+    with pytest.raises(HubError, match="neither a folder nor a Hub id"):
+        SSHRForCTC.from_encoder(tmp_path / "missing", SSHRConfig(), TINY_VOCAB)

@@ -48,6 +48,7 @@ class SSHROutput:
     lid_logits: torch.Tensor | None = None  # [B, n_lang]; None without a language head
     losses: dict[str, float] = field(default_factory=dict)  # the terms computed: "ctc", "inter_ctc", "lid"
     hidden_states: tuple[torch.Tensor, ...] | None = None  # [B, T, D] per layer, 0 = input of layer 1
+    lid_frame: torch.Tensor | None = None  # [B, D] the pooled language frame; None when lid_layer is off
 
 
 class CrossCTC(nn.Module):
@@ -91,7 +92,7 @@ class SSHRForCTC(nn.Module):
         if config.freeze_feature_encoder:
             self.freeze_feature_encoder()
         if config.gradient_checkpointing:
-            encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            _enable_checkpointing(encoder)
 
     # ---- construction
     def _shape_encoder(self) -> None:
@@ -128,11 +129,17 @@ class SSHRForCTC(nn.Module):
         """A new model on pretrained encoder weights (Hub id such as facebook/mms-300m, or a folder)."""
         from transformers import AutoConfig, AutoModel
 
+        from sshr_cli.hub import REPO_ID
+
         source = str(encoder_id_or_path)
+        if Path(source).expanduser().is_dir():
+            source = str(Path(source).expanduser())
+        elif not REPO_ID.match(source):
+            raise HubError(f"encoder '{source}' is neither a folder nor a Hub id such as facebook/mms-300m")
         try:
             ec = AutoConfig.from_pretrained(source)
         except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder '{source}': {str(exc).splitlines()[0]}; give a Hub id "
+            raise HubError(f"cannot load encoder '{source}' ({_first_line(exc)}); give a Hub id "
                            "such as facebook/mms-300m or a folder with config.json") from exc
         check_encoder_config(ec)
         # masked_spec_embed exists only when masking is on at construction time
@@ -141,7 +148,7 @@ class SSHRForCTC(nn.Module):
         try:
             encoder = AutoModel.from_pretrained(source, config=ec, attn_implementation=ATTN_IMPLEMENTATION)
         except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder weights from '{source}': {str(exc).splitlines()[0]}") from exc
+            raise HubError(f"cannot load encoder weights from '{source}' ({_first_line(exc)})") from exc
         return cls(encoder, config, vocab, _feature_extractor_dict(source))
 
     # ---- views
@@ -163,7 +170,8 @@ class SSHRForCTC(nn.Module):
         return [p for p in self.parameters() if p.requires_grad and id(p) not in inside]
 
     def freeze_feature_encoder(self) -> None:
-        self.encoder_model.freeze_feature_encoder()
+        """No gradient for the conv feature encoder (what HF's freeze_feature_encoder does)."""
+        self.encoder_model.feature_extractor._freeze_parameters()
 
     def output_lengths(self, attention_mask: torch.Tensor) -> torch.Tensor:
         """[B, S] sample mask -> [B] encoder frames."""
@@ -177,7 +185,8 @@ class SSHRForCTC(nn.Module):
         if input_values.dim() != 2:
             raise DataError(f"input_values must be [batch, samples]; got shape {tuple(input_values.shape)}")
         hidden, frame_mask = self._embed(input_values, attention_mask)
-        hidden, inter_logits, lid_logits, states = self._layers(hidden, frame_mask, output_hidden_states)
+        hidden, inter_logits, frame, states = self._layers(hidden, frame_mask, output_hidden_states)
+        lid_logits = self.lid_head(frame) if self.lid_head is not None else None
         logits = self.lm_head(self.dropout(hidden))  # [B, T, V]
         if attention_mask is None:
             lengths = torch.full((logits.shape[0],), logits.shape[1], dtype=torch.long, device=logits.device)
@@ -186,7 +195,7 @@ class SSHRForCTC(nn.Module):
         loss, losses = None, {}
         if labels is not None:
             loss, losses = self._loss(logits, inter_logits, lengths, labels, lid_logits, lang_ids)
-        return SSHROutput(loss, logits, lengths, lid_logits, losses, states)
+        return SSHROutput(loss, logits, lengths, lid_logits, losses, states, frame)
 
     def _embed(self, input_values, attention_mask):
         """Samples -> frames entering layer 1, as HF does: [B, S] -> [B, T, D], frame mask [B, T] (bool)."""
@@ -225,12 +234,11 @@ class SSHRForCTC(nn.Module):
         mask, offset = frame_mask, 0  # offset: 1 once the language frame is at position 0
         attn = self._attention_mask(hidden, mask)
         states = [hidden] if collect else None
-        inter_logits, lid_logits = [], None
+        inter_logits, frame = [], None
         for n, layer in enumerate(enc.layers, start=1):
             hidden = layer(hidden, attention_mask=attn)
             if n == lid_layer:
                 frame = masked_mean(hidden, mask)  # [B, D]
-                lid_logits = self.lid_head(frame) if self.lid_head is not None else None
                 hidden = torch.cat([frame[:, None], hidden], dim=1)  # [B, T, D] -> [B, 1+T, D]
                 if mask is not None:
                     mask = torch.cat([mask.new_ones(mask.shape[0], 1), mask], dim=1)  # [B, T] -> [B, 1+T]
@@ -242,7 +250,7 @@ class SSHRForCTC(nn.Module):
                 states.append(hidden[:, offset:])
         if self._stable_layer_norm:
             hidden = enc.layer_norm(hidden)
-        return hidden[:, offset:], inter_logits, lid_logits, tuple(states) if collect else None
+        return hidden[:, offset:], inter_logits, frame, tuple(states) if collect else None
 
     def _normed(self, hidden: torch.Tensor) -> torch.Tensor:
         """A middle layer's output as the final head sees it (pre-LN encoders: the final layer_norm)."""
@@ -380,6 +388,15 @@ def versions() -> dict[str, str]:
     return {"sshr": __version__, "torch": torch.__version__, "transformers": transformers.__version__}
 
 
+def _enable_checkpointing(encoder) -> None:
+    """Recompute each encoder layer in backward (transformers renamed the switch during 5.x)."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(encoder, "activation_checkpointing_enable"):
+        encoder.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
 def _encoder_from_config(folder: Path, raw: dict):
     """A randomly initialised encoder shaped by config.json (the weights are loaded afterwards)."""
     from transformers import AutoConfig, AutoModel
@@ -447,6 +464,10 @@ def _write_extra(path: Path, content) -> None:
         write_json(path, content)
     else:
         raise ConfigError(f"save_pretrained extra '{path.name}': expected str, bytes, dict or list")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def _read_json(path: Path) -> dict:
