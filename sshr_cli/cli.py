@@ -171,11 +171,61 @@ def push() -> None:
 
 
 # ---------------------------------------------------------------- analyze
+from sshr_cli.analyze import config as analyze_defaults  # noqa: E402  (plain constants; no torch)
+
+
 @app.command()
 @cli_errors
-def analyze() -> None:
+def analyze(
+    model: Optional[str] = typer.Option(None, help="Encoder: Hub id or folder (plain, HF *ForCTC or sshr "
+                                        "checkpoint). Default: the workspace model (facebook/mms-300m)."),
+    data: Optional[Path] = typer.Option(None, help="Prepared manifests (default: the workspace data folder)."),
+    langs: Optional[str] = typer.Option(None, help="Comma-separated languages (default: all prepared)."),
+    max_utts: int = typer.Option(analyze_defaults.DEFAULT_MAX_UTTS, help="Utterances per language, from all its splits."),
+    max_frames: int = typer.Option(analyze_defaults.DEFAULT_MAX_FRAMES, help="Frames sampled for the phone probe, in all."),
+    out_dir: Path = typer.Option(Path(analyze_defaults.DEFAULT_OUT_DIR), "--out", help="Where layers.json/png and recommended.yaml go."),
+    align_model: Optional[str] = typer.Option(None, help="CTC checkpoint whose forced alignments label the phone "
+                                              "frames (default: uniform segmentation of the speech region)."),
+    batch_s: float = typer.Option(analyze_defaults.DEFAULT_ANALYZE_BATCH_S, help="Seconds of audio per forward pass."),
+    device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N."),
+    seed: int = typer.Option(0, help="Utterance sampling, speaker split and frame sampling."),
+) -> None:
     """Per-layer language and content probes, to choose the SSHR layers."""
-    not_built("analyze", "issue 10")
+    from rich.progress import Progress
+
+    from sshr_cli.analyze import AnalyzeConfig, run_analysis
+    from sshr_cli.workspace import load_workspace
+
+    ws = load_workspace()
+    config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
+                           out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
+                           batch_s=batch_s, device=device, seed=seed)
+    with Progress(console=console, transient=True) as bar:
+        def task(description: str, total: int):
+            tid = bar.add_task(description, total=total)
+            return lambda n: bar.advance(tid, n)
+
+        result = run_analysis(config, progress=task)
+    _print_analysis(result)
+
+
+def _print_analysis(result) -> None:
+    report, rec = result.report, result.recommendation
+    lang, content = report["language"], report["content"]
+    console.print(f"language probe: {lang['train_utts']} train / {lang['test_utts']} test utterances "
+                  f"(speaker-disjoint), chance {lang['chance']:.2f}")
+    console.print(f"content probe ({content['method']}): {content['train_frames']} train / {content['test_frames']} "
+                  f"test frames, {content['classes']} classes, chance {content['chance']:.2f}")
+    for row in report["layers"]:
+        console.print(f"  layer {row['layer']:>2}  language {row['language']['accuracy']:.3f}  "
+                      f"content {row['content']['accuracy']:.3f}")
+    if report["skipped"]:
+        console.print(f"[yellow]skipped {len(report['skipped'])} utterance(s)[/]; see {result.paths['json']}")
+    for note in rec.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"wrote {result.paths['json']}, {result.paths['png']}, {result.paths['yaml']}")
+    out.print(f"lid_layer: {rec.lid_layer}\nnum_layers: {rec.num_layers}\n"
+              f"cross_ctc_layers: {list(rec.cross_ctc_layers)}\nsshr finetune {rec.set_flags()}")
 
 
 # ---------------------------------------------------------------- demo

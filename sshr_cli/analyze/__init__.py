@@ -6,12 +6,17 @@
 
 Layer l (1-based) is the output of transformer layer l, as `SSHRConfig.lid_layer` counts them;
 layer 0 is the input of the first transformer layer (conv features + positional conv).
+Names are imported lazily, so `sshr --help` can read the defaults in `config` cheaply.
 """
 
-from sshr_cli.analyze.config import AnalyzeConfig
-from sshr_cli.analyze.features import Encoder, load_encoder
-from sshr_cli.analyze.recommend import Recommendation, recommend
-from sshr_cli.analyze.run import AnalysisResult, run_analysis
+from importlib import import_module
 
-__all__ = ["AnalyzeConfig", "AnalysisResult", "Encoder", "Recommendation", "load_encoder", "recommend",
-           "run_analysis"]
+_HOME = {"AnalyzeConfig": "config", "Encoder": "features", "load_encoder": "features",
+         "Recommendation": "recommend", "recommend_layers": "recommend", "AnalysisResult": "run", "run_analysis": "run"}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'sshr_cli.analyze' has no attribute '{name}'")
+    return getattr(import_module(f"sshr_cli.analyze.{_HOME[name]}"), name)

@@ -47,7 +47,7 @@ def _flow(value) -> str:
     return "[" + ",".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
 
 
-def recommend(lang_acc: Sequence[float], lang_prob: Sequence[float], content_acc: Sequence[float],
+def recommend_layers(lang_acc: Sequence[float], lang_prob: Sequence[float], content_acc: Sequence[float],
               content_chance: float, count: int = 3) -> Recommendation:
     """Curves are indexed by layer 0..L (0 = input of the first transformer layer)."""
     n = len(lang_acc) - 1

@@ -13,7 +13,7 @@ from sshr_cli.analyze.data import check_both_sides, select_utterances, split_by_
 from sshr_cli.analyze.features import Encoder, LayerFeatures, extract, load_encoder, pick_device
 from sshr_cli.analyze.labels import SILENCE
 from sshr_cli.analyze.probes import ProbeScore, chance_level, probe
-from sshr_cli.analyze.recommend import Recommendation, recommend
+from sshr_cli.analyze.recommend import Recommendation, recommend_layers
 from sshr_cli.analyze.report import write_outputs
 from sshr_cli.errors import DataError
 
@@ -47,7 +47,7 @@ def run_analysis(config: AnalyzeConfig, encoder: Encoder | None = None,
     step = progress("probes", 2 * (encoder.n_layers + 1))
     lang, lang_chance = language_curve(feats, config.seed, step)
     content, content_chance = content_curve(feats, config.seed, step)
-    rec = recommend([s.accuracy for s in lang], [s.true_prob for s in lang], [s.accuracy for s in content],
+    rec = recommend_layers([s.accuracy for s in lang], [s.true_prob for s in lang], [s.accuracy for s in content],
                     content_chance, config.cross_ctc_count)
     report = build_report(config, encoder, feats, notes, (lang, lang_chance), (content, content_chance), rec)
     return AnalysisResult(report, rec, write_outputs(config.out_dir, report, rec))
