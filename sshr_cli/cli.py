@@ -196,6 +196,9 @@ def analyze(
     from sshr_cli.analyze import AnalyzeConfig, run_analysis
     from sshr_cli.workspace import load_workspace
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own bar below; transformers' weight-loading bars are noise here
     ws = load_workspace()
     config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
                            out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
@@ -225,7 +228,8 @@ def _print_analysis(result) -> None:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"wrote {result.paths['json']}, {result.paths['png']}, {result.paths['yaml']}")
     out.print(f"lid_layer: {rec.lid_layer}\nnum_layers: {rec.num_layers}\n"
-              f"cross_ctc_layers: {list(rec.cross_ctc_layers)}\nsshr finetune {rec.set_flags()}")
+              f"cross_ctc_layers: {list(rec.cross_ctc_layers)}\nsshr finetune {rec.set_flags()}",
+              soft_wrap=True, markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------- demo

@@ -37,6 +37,7 @@ def _check_report(report: dict, n_layers: int) -> None:
     assert all(rec["lid_layer"] < layer <= rec["num_layers"] for layer in rec["cross_ctc_layers"])
 
 
+@pytest.mark.slow
 def test_cli_on_cv_corpus_writes_probabilities_chance_plot_and_overrides(cv_data, tmp_path):
     enc = save_tiny_encoder(tmp_path / "enc", num_hidden_layers=4)
     out = tmp_path / "analysis"
@@ -72,7 +73,6 @@ def test_forced_alignment_from_a_ctc_checkpoint_labels_the_frames(cv_data, tmp_p
     assert "units_not_in_align_vocab" not in result.report["notes"]
 
 
-@pytest.mark.slow
 def test_planted_language_offset_at_layer_k_is_found(tmp_path):
     k = 3
     length_to_lang = tone_corpus(tmp_path / "data")
@@ -102,7 +102,7 @@ def test_recommend_reads_the_curves():
     assert (rec.lid_layer, rec.num_layers) == (3, 7)
     # rich threshold 0.1 + 0.9 * 0.62 = 0.658: layers 5..7
     assert rec.cross_ctc_layers == (5, 6, 7)
-    assert rec.set_flags() == "--set model.lid_layer=3 --set model.num_layers=7 --set model.cross_ctc_layers=[5,6,7]"
+    assert rec.set_flags() == "--set model.lid_layer=3 --set model.num_layers=7 --set 'model.cross_ctc_layers=[5,6,7]'"
 
 
 def test_recommend_spaces_cross_ctc_evenly_and_ties_go_to_probability():

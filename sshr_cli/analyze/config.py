@@ -14,7 +14,6 @@ DEFAULT_ANALYZE_BATCH_S = 60.0  # seconds of audio per forward pass
 DEFAULT_OUT_DIR = "analysis"
 DEFAULT_CROSS_CTC_COUNT = 3  # the paper's (18, 20, 22)
 PROBE_MAX_ITER = 100  # lbfgs iterations per probe (accuracy settles well before strict convergence)
-SPLITS = ("train", "dev", "test")
 
 
 @dataclass(frozen=True)

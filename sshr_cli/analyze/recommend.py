@@ -36,7 +36,9 @@ class Recommendation:
         return "# sshr analyze: recommended SSHR layers (use with sshr finetune --set)\n" + "\n".join(lines) + "\n"
 
     def set_flags(self) -> str:
-        return " ".join(f"--set {k}={_flow(v)}" for k, v in self.overrides().items())
+        """Shell-ready: list values are quoted, so brackets are not globbed."""
+        return " ".join(f"--set '{k}={_flow(v)}'" if isinstance(v, list) else f"--set {k}={v}"
+                        for k, v in self.overrides().items())
 
     def to_dict(self) -> dict:
         d = asdict(self)

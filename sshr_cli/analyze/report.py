@@ -31,7 +31,7 @@ def plot_layers(path: Path, report: dict) -> None:
                               ("content", "tab:orange", f"content (frame phone probe, {report['content']['method']})")):
         ax.plot(layers, [row[key]["accuracy"] for row in report["layers"]], "o-", color=color, label=label)
         ax.axhline(report[key]["chance"], color=color, ls=":", lw=1, label=f"{key} chance")
-    _mark_recommendation(ax, report["recommendation"])
+    _mark_recommendation(ax, report["recommendation"], report["encoder_layers"])
     ax.set(xlabel="encoder layer (0 = before the first transformer layer)", ylabel="probe accuracy on held-out speakers",
            ylim=(0, 1.02), title=f"What each layer carries: {report['model']}")
     ax.set_xticks(layers)
@@ -42,10 +42,11 @@ def plot_layers(path: Path, report: dict) -> None:
     plt.close(fig)
 
 
-def _mark_recommendation(ax, rec: dict) -> None:
+def _mark_recommendation(ax, rec: dict, n_layers: int) -> None:
     ax.axvline(rec["lid_layer"], color="tab:blue", ls="--", lw=1)
-    ax.axvline(rec["num_layers"] + 0.5, color="gray", ls="--", lw=1)
-    for layer in rec["cross_ctc_layers"]:
-        ax.axvspan(layer - 0.15, layer + 0.15, color="tab:orange", alpha=0.15)
     ax.text(rec["lid_layer"], 0.03, " lid_layer", color="tab:blue", fontsize=8)
-    ax.text(rec["num_layers"] + 0.5, 0.03, " deleted above", color="gray", fontsize=8)
+    for k, layer in enumerate(rec["cross_ctc_layers"]):
+        ax.axvspan(layer - 0.15, layer + 0.15, color="tab:orange", alpha=0.15, label="cross_ctc_layers" if k == 0 else None)
+    if rec["num_layers"] < n_layers:
+        ax.axvline(rec["num_layers"] + 0.5, color="gray", ls="--", lw=1)
+        ax.text(rec["num_layers"] + 0.5, 0.03, " deleted (num_layers)", color="gray", fontsize=8)
