@@ -73,6 +73,22 @@ def test_forced_alignment_from_a_ctc_checkpoint_labels_the_frames(cv_data, tmp_p
     assert "units_not_in_align_vocab" not in result.report["notes"]
 
 
+def test_an_sshr_checkpoint_is_analysed_through_its_own_forward(cv_data, tmp_path):
+    from sshr_cli.model.config import SSHRConfig
+    from sshr_cli.model.sshr import SSHRForCTC
+
+    rows = [json.loads(line) for p in sorted(cv_data.glob("*/*.jsonl")) for line in p.read_text().splitlines()]
+    vocab = Vocab.build(r["units"].split() for r in rows)
+    enc = save_tiny_encoder(tmp_path / "enc", num_hidden_layers=5)
+    config = SSHRConfig(lid_layer=2, num_layers=4, cross_ctc_layers=(3, 4), languages=("de", "en"))
+    SSHRForCTC.from_encoder(enc, config, vocab).save_pretrained(tmp_path / "run" / "best")
+    # a run folder stands for its best checkpoint; the kept layers (4 of 5) are analysed
+    result = run_analysis(AnalyzeConfig(model=str(tmp_path / "run"), data_dir=cv_data, out_dir=tmp_path / "a",
+                                        max_frames=500, device="cpu"))
+    assert result.report["model_kind"] == "sshr" and result.report["encoder_layers"] == 4
+    _check_report(result.report, 4)
+
+
 def test_planted_language_offset_at_layer_k_is_found(tmp_path):
     k = 3
     length_to_lang = tone_corpus(tmp_path / "data")

@@ -49,13 +49,17 @@ def load_encoder(name_or_path: str, device: str = "cpu") -> Encoder:
         raise CheckpointError(f"{folder} has no config.json; expected an HF encoder, HF *ForCTC or sshr checkpoint folder")
     config = json.loads(cfg_path.read_text(encoding="utf-8"))
     if SSHR_CONFIG_KEY in config:
-        model, kind = _sshr_encoder(folder), "sshr"
+        from sshr_cli.model.sshr import SSHRForCTC
+
+        # the full SSHR forward (language frame, Cross-CTC) returns the kept layers' states
+        model, kind = SSHRForCTC.from_pretrained(folder), "sshr"
+        encoder = model.encoder_model
     else:
-        model = _hf_encoder(folder)
+        model = encoder = _hf_encoder(folder)
         kind = "hf-ctc" if any(a.endswith("ForCTC") for a in config.get("architectures") or []) else "encoder"
     model = model.to(device).eval()
-    return Encoder(model, model._get_feat_extract_output_lengths, int(model.config.num_hidden_layers),
-                   int(model.config.hidden_size), str(name_or_path), kind, _do_normalize(folder), device)
+    return Encoder(model, encoder._get_feat_extract_output_lengths, int(encoder.config.num_hidden_layers),
+                   int(encoder.config.hidden_size), str(name_or_path), kind, _do_normalize(folder), device)
 
 
 def _hf_encoder(folder: Path):
@@ -69,18 +73,6 @@ def _hf_encoder(folder: Path):
     if not hasattr(model, "_get_feat_extract_output_lengths"):
         raise CheckpointError(f"{folder}: {type(model).__name__} is not a wav2vec2-family speech encoder")
     return model
-
-
-def _sshr_encoder(folder: Path):
-    from transformers import PreTrainedModel
-
-    from sshr_cli.model.sshr import SSHRForCTC
-
-    model = SSHRForCTC.from_pretrained(folder)
-    for module in model.modules():
-        if isinstance(module, PreTrainedModel) and hasattr(module, "_get_feat_extract_output_lengths"):
-            return module
-    raise CheckpointError(f"{folder}: no wav2vec2-family encoder found inside the sshr checkpoint")
 
 
 def batch_waves(waves: Sequence[np.ndarray], do_normalize: bool, device: str):
