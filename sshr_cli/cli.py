@@ -106,6 +106,26 @@ def synth_commonvoice(
     console.print(f"wrote {total} clips in {len(lang_list)} languages to {root_dir}")
 
 
+@synth_app.command("encoder")
+@cli_errors
+def synth_encoder(
+    out_dir: Path = typer.Argument(..., help="Folder for the HF-format encoder (config.json, model.safetensors)."),
+    layers: int = typer.Option(4, min=1, help="Transformer layers."),
+    hidden: int = typer.Option(32, min=8, help="Hidden size (a multiple of --heads)."),
+    heads: int = typer.Option(2, min=1, help="Attention heads."),
+    seed: int = typer.Option(0, help="Weights are a pure function of the seed."),
+) -> None:
+    """Write a tiny randomly initialised wav2vec2 encoder in HF format (a stand-in for facebook/mms-300m)."""
+    from sshr_cli.errors import ConfigError
+    from sshr_cli.model.tiny import save_tiny_encoder
+
+    if hidden % heads:
+        raise ConfigError(f"--hidden {hidden} must be a multiple of --heads {heads}")
+    save_tiny_encoder(out_dir, seed=seed, num_hidden_layers=layers, hidden_size=hidden,
+                      num_attention_heads=heads, intermediate_size=2 * hidden)
+    console.print(f"wrote a random {layers}-layer, {hidden}-wide wav2vec2 encoder to {out_dir}")
+
+
 # ---------------------------------------------------------------- prepare
 @prepare_app.command("commonvoice")
 @cli_errors
@@ -206,9 +226,44 @@ def analyze() -> None:
 # ---------------------------------------------------------------- demo
 @app.command()
 @cli_errors
-def demo() -> None:
-    """Run the whole pipeline on a generated corpus (CPU, no network)."""
-    not_built("demo", "issue 9")
+def demo(
+    langs: str = typer.Option("en,de,fr,es", help="Comma-separated languages of the generated corpus."),
+    out: Path = typer.Option(Path("demo"), "--out", help="Working folder (re-runs reuse finished work)."),
+    budget_minutes: float = typer.Option(8.0, help="Time budget in minutes; the final table compares against it."),
+    clips: int = typer.Option(60, min=10, help="Clips per language in the generated release."),
+    max_steps: Optional[int] = typer.Option(None, min=1, help="Training updates per model (default: the tiny recipe's)."),
+    chars: bool = typer.Option(True, "--chars/--no-chars", help="Also run the grapheme variant with an n-gram LM."),
+) -> None:
+    """Run the whole pipeline on a generated corpus (CPU, no network), as the commands you would type."""
+    from sshr_cli.demo import DemoOptions, run_demo
+
+    opts = DemoOptions(out, tuple(split_csv(langs) or ()), budget_minutes, clips, max_steps=max_steps,
+                       with_chars=chars)
+    console.print("[bold]sshr demo[/]: a tiny, randomly initialised encoder trained on generated speech, on "
+                  "this CPU. It shows the tool end to end; real use starts from facebook/mms-300m on a GPU.")
+    result = run_demo(opts, echo=console.print)
+    _print_demo_summary(result, opts)
+
+
+def _print_demo_summary(result, opts) -> None:
+    from rich.table import Table
+
+    from sshr_cli.demo import demo_rows
+
+    table = Table(title=f"sshr demo in {result.out_dir}/ ({result.seconds / 60:.1f} of {opts.budget_minutes:g} min)")
+    for name in ("model", "test set", "metric", "error", "trivial baseline"):
+        table.add_column(name)
+    for row in demo_rows(result):
+        table.add_row(*row)
+    console.print(table)
+    for note in _demo_notes(result):
+        console.print(note, soft_wrap=True, markup=False)
+
+
+def _demo_notes(result) -> list[str]:
+    from sshr_cli.demo import demo_notes
+
+    return demo_notes(result)
 
 
 # ---------------------------------------------------------------- status
