@@ -32,7 +32,7 @@
 #   --jobs N         worker processes for synth/prepare [2]
 #   --results FILE   where stage 7 writes the table [recipes/synthetic/RESULTS.md]
 #   --sshr CMD       how to call sshr [sshr]
-#   --python CMD     python with sshr installed, for stages 3 and 7 [python]
+#   --python CMD     python with sshr installed, for stage 7 (and pretraining) [python]
 #   -h, --help       this text
 #
 # Every stage prints the exact command it runs (lines starting with "+"). sshr's steps resume by
@@ -80,7 +80,7 @@ fi
 
 if stage_on 3; then
   echo "== stage 3: the tiny encoder(s)"
-  run $python -c "from sshr_cli.model.tiny import save_tiny_encoder; save_tiny_encoder('$work/encoders/random', seed=$seed)"
+  run $sshr synth encoder "$work/encoders/random" --seed "$seed"
   if [ "$pretrain_steps" -gt 0 ]; then
     run $python "$recipe_dir/local/pretrain.py" --encoder "$work/encoders/random" --data "$data" \
       --langs "$langs" --steps "$pretrain_steps" --seed "$seed" --out "$work/encoders/pretrained"
