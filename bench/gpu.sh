@@ -1,30 +1,57 @@
 #!/usr/bin/env bash
-# One GPU benchmark, at most 8 minutes: MMS-300M-shaped random SSHR and the plain-CTC baseline in
-# bf16 (no download; the architecture of facebook/mms-300m with random weights). Reports step
-# time, audio-s/s, MFU (6 * trainable non-conv params * encoder frames / step time / peak bf16
-# FLOP/s), peak memory (torch.cuda.max_memory_allocated) and greedy decode RTF, then the
-# SSHR/baseline step-cost ratio as a RESULT line (bench/run_all.py's convention).
+# One GPU benchmark, at most 8 minutes in all: MMS-300M-shaped random SSHR and the plain-CTC
+# baseline in bf16 (facebook/mms-300m's architecture with random weights; no download).
 #
-# Usage: bash bench/gpu.sh [--tiny] [options of bench/_gpu.py: --batch 8 --seconds 15 --steps 10 ...]
-#   --tiny   a 4-layer encoder on CPU in fp32, seconds long: checks that the script works
-# If bench/gpu_train.sh exists (the finetune developer's end-to-end training bench), it runs
-# afterwards within the same 8-minute budget.
+# Usage: bash bench/gpu.sh [--tiny]
+#   --tiny   tiny encoder on CPU, fp32, well under a minute: checks that the script works
+#
+# Parts, each under its own time limit, in this order:
+#   1  greedy decode RTF, SSHR and baseline: bench/_gpu_decode.py (forward + argmax, bf16)
+#   2  greedy decode through sshr's own path vs the transformers pipeline: bench/decode_greedy.py
+#      --arch mms300m (when that script exists)
+#   3  training: bench/gpu_train.sh (the finetune developer's; not duplicated here): step time,
+#      audio-s/s, MFU (FLOPs counted by torch's FlopCounterMode) and peak memory
+#      (torch.cuda.max_memory_allocated) per arch, the SSHR/baseline ratio, and a short real
+#      `sshr finetune` run. It gets whatever is left of the 8 minutes.
+# With --tiny, part 3 runs bench/train_step.py's CPU defaults instead (gpu_train.sh needs CUDA).
 set -euo pipefail
 
 budget_s=480
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python}
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
-
-case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;; esac
-
+tiny=0
+case "${1:-}" in
+  -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+  --tiny) tiny=1 ;;
+  "") ;;
+  *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
+esac
 start=$(date +%s)
-command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-echo "+ $python bench/_gpu.py $*" >&2
-timeout "$budget_s" "$python" "$root/bench/_gpu.py" "$@"
+left() { echo $(( budget_s - ($(date +%s) - start) )); }
+part() {  # part SECONDS COMMAND...: run with a time limit, print the command; a failure is reported, not fatal
+  local limit=$1; shift
+  echo "+ $*" >&2
+  timeout --signal=INT "$limit" "$@" || echo "(exit $? from: $*)" >&2
+}
 
-left=$(( budget_s - ($(date +%s) - start) ))
-if [ -f "$root/bench/gpu_train.sh" ] && [ "$left" -gt 30 ]; then
-  echo "+ bash bench/gpu_train.sh (${left} s left)" >&2
-  timeout "$left" bash "$root/bench/gpu_train.sh"
+if [ "$tiny" -eq 1 ]; then
+  part 120 "$python" "$root/bench/_gpu_decode.py" --tiny
+  [ ! -f "$root/bench/train_step.py" ] || part 120 "$python" "$root/bench/train_step.py"
+  exit 0
 fi
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+echo "== 1. greedy decode RTF (random MMS-300M shape, bf16)"
+part 100 "$python" "$root/bench/_gpu_decode.py"
+if [ -f "$root/bench/decode_greedy.py" ]; then
+  echo "== 2. sshr decode vs transformers pipeline (MMS-300M shape)"
+  part 80 "$python" "$root/bench/decode_greedy.py" --device cuda --arch mms300m --clips 40 --repeats 2
+fi
+if [ -f "$root/bench/gpu_train.sh" ]; then
+  echo "== 3. training (bench/gpu_train.sh, $(left) s left)"
+  part "$(left)" bash "$root/bench/gpu_train.sh"
+else
+  echo "bench/gpu_train.sh not found: no training figures (it comes with the finetune branch)" >&2
+fi
+echo "gpu.sh took $(( $(date +%s) - start )) s"
