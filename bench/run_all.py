@@ -51,6 +51,9 @@ EXPECTED = {
 QUICK_ARGS = {
     "prepare": ["--clips", "20", "--repeat", "1"],
     "decode_lm": ["--utts", "50"],
+    "decode_memory": ["--minutes", "10"],
+    "train_step": ["--steps", "3"],
+    "train_vs_hf": ["--clips", "12", "--epochs", "1"],
     "decode_greedy": ["--clips", "20", "--repeats", "1"],
 }
 
@@ -145,8 +148,50 @@ def parse_decode_lm(text: str) -> list[Figure]:
                    "x real time", "parsed", note)]
 
 
+def parse_train_step(text: str) -> list[Figure]:
+    """bench/train_step.py: `<arch> step X ms  Y audio-s/s ... MFU M  peak P GiB` for ctc and sshr."""
+    rows = {m.group(1): m for m in re.finditer(
+        r"^(ctc|sshr)\s+step\s+([\d.]+) ms\s+([\d.]+) audio-s/s.*?MFU (.*?)\s+peak (\S+) GiB", text, re.M)}
+    if not {"ctc", "sshr"} <= set(rows):
+        return []
+    ours, base = float(rows["sshr"].group(2)), float(rows["ctc"].group(2))
+    note = "; ".join(f"{a}: {rows[a].group(3)} audio-s/s, MFU {rows[a].group(4)}, peak {rows[a].group(5)} GiB"
+                     for a in ("ctc", "sshr"))
+    shape = re.search(r"^shape (\S+), device ([^,]+)", text, re.M)
+    where = f" ({shape.group(1)}, {shape.group(2)})" if shape else ""
+    return [Figure("2", "SSHR/baseline step cost" + where, ours, base, ours / base, "<=1.10", "our baseline",
+                   "ms/step", "parsed", note)]
+
+
+def parse_train_vs_hf(text: str) -> list[Figure]:
+    """bench/train_vs_hf.py: audio-s/s of sshr finetune (arch=ctc, arch=sshr) and the HF Trainer."""
+    hf = re.search(r"^HF Trainer.*?([\d.]+) audio-s/s", text, re.M)
+    figures = []
+    for arch in ("ctc", "sshr"):
+        m = re.search(rf"^sshr finetune \(arch={arch}\)\s+([\d.]+) audio-s/s", text, re.M)
+        if m and hf:
+            a, b = float(m.group(1)), float(hf.group(1))
+            figures.append(Figure("3", f"finetune audio-s/s (arch={arch})", a, b, a / b,
+                                  ">=1.5" if arch == "ctc" else "", "HF Trainer + Wav2Vec2ForCTC", "audio-s/s",
+                                  "parsed"))
+    return figures
+
+
+def parse_decode_memory(text: str) -> list[Figure]:
+    """bench/decode_memory.py: `<tool> 1 min: A MiB ... | N min: B MiB ... | ratio R x memory`."""
+    figures = []
+    for m in re.finditer(r"^(\S.*?)\s+1 min:\s+([\d.]+) MiB.*?\|\s+([\d.]+) min:\s+([\d.]+) MiB", text, re.M):
+        short, long_ = float(m.group(2)), float(m.group(4))
+        figures.append(Figure("6", f"peak RSS, {m.group(3)} min vs 1 min of audio ({m.group(1).strip()})", long_,
+                              short, long_ / short, "", f"the same tool on 1 min", "MiB", "parsed"))
+    return figures
+
+
 PARSERS: dict[str, Callable[[str], list[Figure]]] = {
     "prepare": parse_prepare,
+    "train_step": parse_train_step,
+    "train_vs_hf": parse_train_vs_hf,
+    "decode_memory": parse_decode_memory,
     "decode_greedy": parse_decode_greedy,
     "decode_lm": parse_decode_lm,
 }

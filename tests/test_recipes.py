@@ -194,3 +194,20 @@ def test_synthetic_recipe_generates_and_prepares(tmp_path):
     for lang in ("en", "de"):
         for split in ("train", "dev", "test"):
             assert (tmp_path / f"w/data/{lang}/{split}.jsonl").stat().st_size > 0
+
+
+def test_parsers_for_training_and_memory(run_all):
+    step = ("shape tiny, device cpu, precision fp32, batch 4 x 12 s, 5 timed steps\n"
+            "ctc   step    100.0 ms     480.0 audio-s/s     0.01 TFLOP/step  MFU n/a (CPU)  peak 0.0 GiB\n"
+            "sshr  step    105.0 ms     457.1 audio-s/s     0.01 TFLOP/step  MFU n/a (CPU)  peak 0.0 GiB\n")
+    (f,) = run_all.parse_train_step(step)
+    assert (f.row, f.sshr, f.anchor, round(f.ratio, 2)) == ("2", 105.0, 100.0, 1.05)
+    assert run_all.goal_met(f.ratio, f.goal) == "yes" and "(tiny, cpu)" in f.measure
+    hf = ("sshr finetune (arch=ctc)      30.0 audio-s/s  (10.0 s wall)\n"
+          "sshr finetune (arch=sshr)     27.0 audio-s/s  (11.1 s wall)\n"
+          "HF Trainer + Wav2Vec2ForCTC    15.0 audio-s/s  (20.0 s wall)\n")
+    ctc, sshr = run_all.parse_train_vs_hf(hf)
+    assert (ctc.ratio, ctc.goal, sshr.ratio, sshr.goal) == (2.0, ">=1.5", 1.8, "")
+    mem = "sshr decode                      1 min:     400 MiB    1.0 s | 60 min:     440 MiB   50.0 s | ratio 1.10x memory\n"
+    (f,) = run_all.parse_decode_memory(mem)
+    assert (f.sshr, f.anchor, round(f.ratio, 2)) == (440.0, 400.0, 1.1)
