@@ -127,7 +127,7 @@ def test_results_table_from_run_folders(tmp_path):
     assert "| full SSHR | 50.0 | 30.0 | **40.0** |" in text
     assert "| baseline (plain CTC) | n/a | n/a | n/a | n/a | **n/a** |" in text
     assert "Missing inputs" in text and "random/baseline/score_test/summary.json" in text
-    assert "Not done in this run" in text
+    assert "Not done: only the randomly initialised encoder" in text
 
 
 # ---------------------------------------------------------------- bench/run_all.py

@@ -11,9 +11,8 @@
 # Stages:
 #   1  synth     sshr synth commonvoice WORK/corpus (espeak-ng; a pure function of --seed)
 #   2  prepare   sshr prepare commonvoice ... --units phonemes --out WORK/data
-#   3  encoder   a random tiny encoder in HF format (WORK/encoders/random), the one every row starts from;
-#                with --pretrain-steps N > 0 also a self-supervised one (Wav2Vec2ForPreTraining on the
-#                generated train audio) in WORK/encoders/pretrained
+#   3  encoder   a random tiny encoder in HF format (WORK/encoders/random), the one every row starts from
+#                (self-supervised pretraining of it is not part of the recipe yet)
 #   4  finetune  every variant in --variants (recipes/synthetic/ablation/<variant>.yaml), per encoder
 #   5  decode    dev and test of every language with each run's best checkpoint (greedy)
 #   6  score     PER per language -> WORK/<encoder>/<variant>/score_<split>/summary.json
@@ -28,11 +27,10 @@
 #   --seed N         corpus, encoder and training seed [0]
 #   --variants LIST  ablation rows [baseline,lid,deletion,crossctc,sshr]
 #   --max-steps N    optimizer updates per run [empty: the recipe's, recipes/synthetic/tiny.yaml]
-#   --pretrain-steps N  self-supervised pretraining updates; 0 = skip [0]
 #   --jobs N         worker processes for synth/prepare [2]
 #   --results FILE   where stage 7 writes the table [recipes/synthetic/RESULTS.md]
 #   --sshr CMD       how to call sshr [sshr]
-#   --python CMD     python with sshr installed, for stage 7 (and pretraining) [python]
+#   --python CMD     python with sshr installed, for stage 7 [python]
 #   -h, --help       this text
 #
 # Every stage prints the exact command it runs (lines starting with "+"). sshr's steps resume by
@@ -47,7 +45,6 @@ clips=60
 seed=0
 variants=baseline,lid,deletion,crossctc,sshr
 max_steps=
-pretrain_steps=0
 jobs=2
 sshr=sshr
 python=python
@@ -61,8 +58,7 @@ IFS=, read -r -a lang_list <<< "$langs"
 IFS=, read -r -a variant_list <<< "$variants"
 steps_flag=()
 [ -z "$max_steps" ] || steps_flag=(--max-steps "$max_steps")
-encoders=(random)
-[ "$pretrain_steps" -eq 0 ] || encoders+=(pretrained)
+encoders=(random)  # a self-supervised "pretrained" encoder would be a second entry
 corpus="$work/corpus/cv-corpus-0.1-synthetic"
 data="$work/data"
 splits=(dev test)
@@ -79,12 +75,8 @@ if stage_on 2; then
 fi
 
 if stage_on 3; then
-  echo "== stage 3: the tiny encoder(s)"
+  echo "== stage 3: the tiny random encoder"
   run $sshr synth encoder "$work/encoders/random" --seed "$seed"
-  if [ "$pretrain_steps" -gt 0 ]; then
-    run $python "$recipe_dir/local/pretrain.py" --encoder "$work/encoders/random" --data "$data" \
-      --langs "$langs" --steps "$pretrain_steps" --seed "$seed" --out "$work/encoders/pretrained"
-  fi
 fi
 
 if stage_on 4; then
@@ -96,7 +88,7 @@ if stage_on 4; then
       [ -e "$out/last/trainer_state.pt" ] || [ -e "$out/train_seconds" ] || fresh=1
       t0=$(date +%s.%N)
       run $sshr finetune --config "$recipe_dir/ablation/$v.yaml" --model "$work/encoders/$enc" \
-        --data "$data" --out "$out" "${steps_flag[@]}" --no-progress
+        --data "$data" --langs "$langs" --out "$out" "${steps_flag[@]}" --no-progress
       t1=$(date +%s.%N)
       # wall-clock training time, kept from the first complete run (a no-op re-run would read ~0 s)
       [ "$fresh" -eq 0 ] || echo "$t0 $t1" | awk '{printf "%.1f\n", $2 - $1}' > "$out/train_seconds"
@@ -135,8 +127,7 @@ fi
 if stage_on 7; then
   echo "== stage 7: the ablation table"
   run $python "$recipe_dir/local/results.py" --work "$work" --encoders "$(IFS=,; echo "${encoders[*]}")" \
-    --variants "$variants" --langs "$langs" --clips "$clips" --seed "$seed" --pretrain-steps "$pretrain_steps" \
-    --out "$results"
+    --variants "$variants" --langs "$langs" --clips "$clips" --seed "$seed" --out "$results"
 fi
 
 if stage_on 8; then
