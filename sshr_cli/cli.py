@@ -324,8 +324,11 @@ def _demo_notes(result) -> list[str]:
 @app.command()
 @cli_errors
 def status() -> None:
-    """Show the workspace: corpora, prepared data, runs and defaults."""
-    not_built("status", "issue 11")
+    """Show the workspace: corpora, prepared data, runs with their best dev error, and what push would do."""
+    from sshr_cli.status import render, workspace_status
+    from sshr_cli.workspace import load_workspace
+
+    render(workspace_status(load_workspace()), out)
 
 
 def main() -> None:
