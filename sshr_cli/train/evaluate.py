@@ -1,8 +1,8 @@
 """Dev evaluation: greedy CTC decoding, error rates per language, LID accuracy.
 
-The error rate goes through one small function, `dev_error`, so that it can use the same
-scorer as `sshr score` (sshr_cli.score) when that is available and the printed dev error
-equals what `sshr score` reports on the same hypotheses.
+The error rate goes through `dev_error`, which calls the scorer behind `sshr score`
+(sshr_cli.score.score_pairs), so the printed dev error is what `sshr score` reports on the same
+hypotheses.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from sshr_cli.constants import BLANK_ID, WORD_SEPARATOR
+from sshr_cli.constants import BLANK_ID
 from sshr_cli.text.units import units_to_text
 
 METRIC_OF_UNITS = {"phonemes": "per", "chars": "cer"}
@@ -47,30 +47,25 @@ def greedy_ids(logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
     return out
 
 
-def dev_error(pairs: list[tuple[str, str, str]], units: str) -> tuple[str, float, dict[str, float], float | None]:
-    """(lang, reference units, hypothesis units) -> (metric, error rate, per-language rates, WER or None)."""
-    metric = METRIC_OF_UNITS.get(units, "cer")
-    by_lang = {}
-    for lang in sorted({p[0] for p in pairs}):
-        by_lang[lang] = _rate([p for p in pairs if p[0] == lang], metric)
-    wer = _rate(pairs, "wer") if metric == "cer" else None
-    return metric, _rate(pairs, metric), by_lang, wer
+def dev_error(pairs: list[tuple[str, str, str, str]], units: str) -> tuple[str, float, dict[str, float], float | None]:
+    """(id, lang, reference units, hypothesis units) -> (metric, error rate, per-language rates, WER or None).
 
+    Scored by sshr_cli.score.score_pairs, the function behind `sshr score`: PER on phone units
+    (word separators dropped) or CER on the text the units spell (plus WER for information).
+    """
+    from sshr_cli.score import score_pairs
 
-def _rate(pairs, metric: str) -> float:
-    """Errors / reference length, pooled over utterances (not averaged per utterance)."""
-    import jiwer
-
-    if metric == "per":  # phonemes are the tokens; word boundaries are not scored
-        refs = [" ".join(u for u in r.split() if u != WORD_SEPARATOR) for _, r, _ in pairs]
-        hyps = [" ".join(u for u in h.split() if u != WORD_SEPARATOR) for _, _, h in pairs]
+    if units == "phonemes":
+        result = score_pairs([(i, ref, hyp, lang) for i, lang, ref, hyp in pairs], unit="phone")
+        wer = None
     else:
-        refs = [units_to_text(r) for _, r, _ in pairs]
-        hyps = [units_to_text(h) for _, _, h in pairs]
-    keep = [i for i, r in enumerate(refs) if r.strip()]
-    refs, hyps = [refs[i] for i in keep], [hyps[i] for i in keep]
-    if not refs:
-        return 0.0
-    if metric == "cer":
-        return float(jiwer.cer(refs, hyps))
-    return float(jiwer.wer(refs, hyps))
+        texts = [(i, units_to_text(ref), units_to_text(hyp), lang) for i, lang, ref, hyp in pairs]
+        result = score_pairs(texts, unit="char")
+        wer = _rate(score_pairs(texts, unit="word"))
+    by_lang = {lang: _rate(c) for lang, c in result.by_lang.items()}
+    return METRIC_OF_UNITS.get(units, "cer"), _rate(result.totals), by_lang, wer
+
+
+def _rate(counts) -> float:
+    rate = getattr(counts, "totals", counts).error_rate
+    return float(rate) if rate is not None else 0.0

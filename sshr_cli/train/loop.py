@@ -400,7 +400,7 @@ class Trainer:
                 n += len(batch.indices)
                 for i, ids in zip(batch.indices, greedy_ids(out.logits.float(), out.output_lengths)):
                     utt = self.dev_set.utts[i]
-                    pairs.append((utt.lang, utt.units, " ".join(self.vocab.decode(ids))))
+                    pairs.append((utt.id, utt.lang, utt.units, " ".join(self.vocab.decode(ids))))
                 if out.lid_logits is not None:
                     lid_right += int((out.lid_logits.argmax(-1) == batch.lang_ids).sum())
                     lid_n += len(batch.indices)
