@@ -152,6 +152,10 @@ def finetune(
     from sshr_cli.train.plan import plan_finetune
     from sshr_cli.workspace import load_workspace
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # no per-load reports or shard bars between our own lines
+    hf_logging.disable_progress_bar()
     main_rank = os.environ.get("RANK", "0") == "0"
     ws = load_workspace()
     plan = plan_finetune(ws, config, data, out, model, split_csv(langs), max_steps, tuple(set_), resume, progress)

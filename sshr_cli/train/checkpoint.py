@@ -86,6 +86,13 @@ def unigram_list(texts: Iterable[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- RNG states
+def seed_everything(seed: int) -> None:
+    """Python, NumPy (HF's SpecAugment masks draw from it) and torch (dropout), all from one seed."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
 def rng_state() -> dict:
     """Python, NumPy and torch RNG states as tensors/plain values (weights_only-loadable)."""
     kind, keys, pos, has_gauss, gauss = np.random.get_state()

@@ -91,14 +91,16 @@ class Trainer:
         self.req, self.info, self.out = req, info, Path(req.out_dir)
         self.console = console if info.is_main else None
         self._consecutive_bad = 0
+        self._rng_to_restore = None
         resume_from = self._resume_folder()
         self.cfg = self._recipe(resume_from)
         self.units = _units(req.data_dir)
         self.vocab = Vocab.load(vocab_path(req.data_dir))
         self.langs = _languages(req.data_dir, self.cfg.data.langs, self.cfg.data)
         self.state = State()
-        torch.manual_seed(self.cfg.train.seed)
+        ckpt.seed_everything(self.cfg.train.seed)  # the same new heads on every rank
         self.model = self._model(resume_from).to(info.device)
+        ckpt.seed_everything(self.cfg.train.seed + info.rank)  # dropout/masking differ between ranks
         self._data()
         self._optim()
         if resume_from is not None:
@@ -231,7 +233,7 @@ class Trainer:
         self.optimizer.load_state_dict(t["optimizer"])
         self.scheduler.load_state_dict(t["scheduler"])
         self.scaler.load_state_dict(t["scaler"])
-        ckpt.set_rng_state(t["rng"])
+        self._rng_to_restore = t["rng"]  # applied just before the first update (see run)
         self.say(f"resuming {self.out} from update {self.state.step} "
                  f"(epoch {self.state.epoch}, batch {self.state.batch_in_epoch})")
 
@@ -247,6 +249,8 @@ class Trainer:
         stopped = "max_steps"
         window = _Window()
         batches = self._micro_batches()
+        if self._rng_to_restore is not None:  # last: setting up logs and loaders may draw random numbers
+            ckpt.set_rng_state(self._rng_to_restore)
         try:
             while s.step < t.max_steps:
                 self._maybe_unfreeze()
@@ -279,7 +283,9 @@ class Trainer:
 
     def _micro_batches(self):
         """Batches forever, epoch after epoch; State.epoch/batch_in_epoch say what was consumed."""
-        loader = self._loader(self.train_set, self.sampler)
+        return self._epochs(self._loader(self.train_set, self.sampler))
+
+    def _epochs(self, loader):
         while True:
             self.sampler.set_epoch(self.state.epoch, self.state.batch_in_epoch)
             for batch in loader:
@@ -315,6 +321,7 @@ class Trainer:
         self.state.step += 1
         self.state.batch_in_epoch += len(micro)
         self._consecutive_bad = 0
+        self._rng_to_restore = None
         window.add_update(total, parts, norm)
         return total
 
