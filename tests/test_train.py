@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 from helpers_train import write_prepared
 from sshr_cli.cli import app
 from sshr_cli.config import load_recipe
-from sshr_cli.errors import HubError
 from sshr_cli.io import read_jsonl
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train.loop import FinetuneRequest, TrainingError, finetune

@@ -5,10 +5,9 @@ and at the end a PNG of the train/dev curves. Only rank 0 creates any of them.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from sshr_cli.io import read_jsonl, write_jsonl
+from sshr_cli.io import atomic_path, read_jsonl, write_jsonl
 
 METRICS_FILE = "metrics.jsonl"
 CURVES_FILE = "curves.png"
@@ -77,22 +76,6 @@ class ProgressBar:
             self.bar.stop()
 
 
-class Throughput:
-    """Audio seconds processed per wall-clock second since the last read."""
-
-    def __init__(self):
-        self.t0, self.audio = time.perf_counter(), 0.0
-
-    def add(self, seconds: float) -> None:
-        self.audio += seconds
-
-    def read(self) -> float:
-        now = time.perf_counter()
-        rate = self.audio / max(now - self.t0, 1e-9)
-        self.t0, self.audio = now, 0.0
-        return rate
-
-
 def plot_curves(out_dir: Path) -> Path | None:
     """Train/dev loss and dev error rate from metrics.jsonl -> OUT/curves.png."""
     path = out_dir / METRICS_FILE
@@ -116,6 +99,7 @@ def plot_curves(out_dir: Path) -> Path | None:
         ax_err.set_ylabel("%"), ax_err.set_xlabel("update"), ax_err.legend()
     fig.tight_layout()
     png = out_dir / CURVES_FILE
-    fig.savefig(png, dpi=100)
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return png

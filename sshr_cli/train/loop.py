@@ -29,7 +29,7 @@ from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
 from sshr_cli.train.evaluate import DevResult, dev_error, greedy_ids
-from sshr_cli.train.logs import MetricsLog, ProgressBar, Throughput, plot_curves
+from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
 from sshr_cli.train.schedule import make_scheduler
 
 RUN_CONFIG_FILE = "config.yaml"
@@ -191,7 +191,8 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             [{"params": self.encoder_params, "lr": o.lr_encoder, "name": "encoder"},
              {"params": self.head_params, "lr": o.lr_heads, "name": "heads"}],
-            betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay)
+            betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay,
+            fused=self.info.device.startswith("cuda") or None)  # one kernel per step on GPU
         self.scheduler = make_scheduler(self.optimizer, self.cfg.train.max_steps, self.cfg.schedule)
         self.amp_dtype = _amp_dtype(self.cfg.train.precision, self.info.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
