@@ -128,7 +128,7 @@ def main() -> None:
     for arch in ("ctc", "sshr"):
         r = results[arch] = measure(arch, enc, args, tensors, audio_s)
         print(f"{arch:5s} step {r['step_s'] * 1000:8.1f} ms  {r['audio_s_per_s']:8.1f} audio-s/s  "
-              f"{r['flops'] / 1e12:7.2f} TFLOP/step  MFU {mfu(r['flops'], r['step_s'], args.device)}  "
+              f"{r['flops'] / 1e9:9.1f} GFLOP/step  MFU {mfu(r['flops'], r['step_s'], args.device)}  "
               f"peak {r['peak_gib']:.1f} GiB")
     print(f"SSHR / baseline step time: {results['sshr']['step_s'] / results['ctc']['step_s']:.2f}x (goal <= 1.10)")
 
