@@ -153,9 +153,41 @@ def prepare_folder(dir: Path = typer.Argument(..., help="Audio files with transc
 # ---------------------------------------------------------------- finetune
 @app.command()
 @cli_errors
-def finetune() -> None:
+def finetune(
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="Recipe YAML or name under recipes/ "
+                                         "(default: the SSHR recipe for the prepared units)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Prepared data folder (default: ./data)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Run folder (default: ./exp/<recipe>_<langs>_<date>)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Encoder: Hub id or folder (default: facebook/mms-300m)."),
+    langs: Optional[str] = typer.Option(None, help="Comma-separated languages (default: every prepared one)."),
+    max_steps: Optional[int] = typer.Option(None, min=1, help="Optimizer updates (overrides train.max_steps)."),
+    set_: List[str] = typer.Option([], "--set", help="Override a recipe field: section.key=value (repeatable)."),
+    resume: Optional[bool] = typer.Option(None, "--resume/--no-resume",
+                                          help="Continue OUT/last/ (default: resume if it exists)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
+) -> None:
     """Fine-tune an SSHR (or plain CTC) model on prepared manifests."""
-    not_built("finetune", "issue 5")
+    from sshr_cli.config import dump_yaml
+    from sshr_cli.train.loop import finetune as run_finetune
+    from sshr_cli.train.plan import plan_finetune
+    from sshr_cli.workspace import load_workspace
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # no per-load reports or shard bars between our own lines
+    hf_logging.disable_progress_bar()
+    main_rank = os.environ.get("RANK", "0") == "0"
+    ws = load_workspace()
+    plan = plan_finetune(ws, config, data, out, model, split_csv(langs), max_steps, tuple(set_), resume, progress)
+    if main_rank:
+        for note in plan.notes:
+            console.print(note, soft_wrap=True)
+        console.print(f"[bold]recipe[/] {plan.recipe_path} -> {plan.request.out_dir}\n{dump_yaml(plan.request.recipe)}")
+        ws.record_run(plan.request.out_dir)
+    result = run_finetune(plan.request, console=console)
+    if main_rank and result.best_error is not None:
+        console.print(f"best dev {result.metric.upper()} {100 * result.best_error:.2f}% at update "
+                      f"{result.best_step}; checkpoint {result.out_dir / 'best'}")
 
 
 # ---------------------------------------------------------------- decode
@@ -249,11 +281,65 @@ def push(
 
 
 # ---------------------------------------------------------------- analyze
+from sshr_cli.analyze import config as analyze_defaults  # noqa: E402  (plain constants; no torch)
+
+
 @app.command()
 @cli_errors
-def analyze() -> None:
+def analyze(
+    model: Optional[str] = typer.Option(None, help="Encoder: Hub id or folder (plain, HF *ForCTC or sshr "
+                                        "checkpoint). Default: the workspace model (facebook/mms-300m)."),
+    data: Optional[Path] = typer.Option(None, help="Prepared manifests (default: the workspace data folder)."),
+    langs: Optional[str] = typer.Option(None, help="Comma-separated languages (default: all prepared)."),
+    max_utts: int = typer.Option(analyze_defaults.DEFAULT_MAX_UTTS, help="Utterances per language, from all its splits."),
+    max_frames: int = typer.Option(analyze_defaults.DEFAULT_MAX_FRAMES, help="Frames sampled for the phone probe, in all."),
+    out_dir: Path = typer.Option(Path(analyze_defaults.DEFAULT_OUT_DIR), "--out", help="Where layers.json/png and recommended.yaml go."),
+    align_model: Optional[str] = typer.Option(None, help="CTC checkpoint whose forced alignments label the phone "
+                                              "frames (default: uniform segmentation of the speech region)."),
+    batch_s: float = typer.Option(analyze_defaults.DEFAULT_ANALYZE_BATCH_S, help="Seconds of audio per forward pass."),
+    device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N."),
+    seed: int = typer.Option(0, help="Utterance sampling, speaker split and frame sampling."),
+) -> None:
     """Per-layer language and content probes, to choose the SSHR layers."""
-    not_built("analyze", "issue 10")
+    from rich.progress import Progress
+
+    from sshr_cli.analyze import AnalyzeConfig, run_analysis
+    from sshr_cli.workspace import load_workspace
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own bar below; transformers' weight-loading bars are noise here
+    ws = load_workspace()
+    config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
+                           out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
+                           batch_s=batch_s, device=device, seed=seed)
+    with Progress(console=console, transient=True) as bar:
+        def task(description: str, total: int):
+            tid = bar.add_task(description, total=total)
+            return lambda n: bar.advance(tid, n)
+
+        result = run_analysis(config, progress=task)
+    _print_analysis(result)
+
+
+def _print_analysis(result) -> None:
+    report, rec = result.report, result.recommendation
+    lang, content = report["language"], report["content"]
+    console.print(f"language probe: {lang['train_utts']} train / {lang['test_utts']} test utterances "
+                  f"(speaker-disjoint), chance {lang['chance']:.2f}")
+    console.print(f"content probe ({content['method']}): {content['train_frames']} train / {content['test_frames']} "
+                  f"test frames, {content['classes']} classes, chance {content['chance']:.2f}")
+    for row in report["layers"]:
+        console.print(f"  layer {row['layer']:>2}  language {row['language']['accuracy']:.3f}  "
+                      f"content {row['content']['accuracy']:.3f}")
+    if report["skipped"]:
+        console.print(f"[yellow]skipped {len(report['skipped'])} utterance(s)[/]; see {result.paths['json']}")
+    for note in rec.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"wrote {result.paths['json']}, {result.paths['png']}, {result.paths['yaml']}")
+    out.print(f"lid_layer: {rec.lid_layer}\nnum_layers: {rec.num_layers}\n"
+              f"cross_ctc_layers: {list(rec.cross_ctc_layers)}\nsshr finetune {rec.set_flags()}",
+              soft_wrap=True, markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------- demo
@@ -303,8 +389,11 @@ def _demo_notes(result) -> list[str]:
 @app.command()
 @cli_errors
 def status() -> None:
-    """Show the workspace: corpora, prepared data, runs and defaults."""
-    not_built("status", "issue 11")
+    """Show the workspace: corpora, prepared data, runs with their best dev error, and what push would do."""
+    from sshr_cli.status import render, workspace_status
+    from sshr_cli.workspace import load_workspace
+
+    render(workspace_status(load_workspace()), out)
 
 
 def main() -> None:
