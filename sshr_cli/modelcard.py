@@ -303,7 +303,7 @@ def _fmt(value) -> str:
     value = _shown_path(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "(none)"
-    return "None (off)" if value is None else str(value)
+    return "None" if value is None else str(value)
 
 
 def _results_table(scores: list[ScoreResult]) -> str:

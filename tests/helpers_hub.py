@@ -72,27 +72,25 @@ def save_ctc_checkpoint(folder: Path) -> Path:
 
 def save_sshr_checkpoint(folder: Path, languages: tuple[str, ...] = ("en", "de"), arch: str = "sshr",
                          encoder_id: str = "facebook/mms-300m") -> Path:
-    """A tiny SSHRForCTC checkpoint laid out as finetune writes best/: save_pretrained plus
-    unigrams.txt, train_config.yaml (the recipe, whose model.encoder names `encoder_id`; the
-    weights really come from a tiny random encoder) and train_summary.json."""
-    import yaml
-
+    """A tiny SSHRForCTC checkpoint written by finetune's own writers (sshr_cli.train.checkpoint):
+    last/ with trainer_state.pt, promoted to `folder` (a best/) without it. Its recipe's
+    model.encoder names `encoder_id`; the weights really come from a tiny random encoder."""
+    from sshr_cli.config import RunConfig, dump_yaml
     from sshr_cli.model.config import SSHRConfig
     from sshr_cli.model.sshr import SSHRForCTC
     from sshr_cli.model.tiny import save_tiny_encoder
     from sshr_cli.text.vocab import Vocab
+    from sshr_cli.train.checkpoint import promote_to_best, save_checkpoint
 
-    encoder = save_tiny_encoder(folder.parent / f"{folder.name}_encoder")
+    encoder = save_tiny_encoder(folder.parent / f".{folder.name}_encoder")
     small = dict(lid_layer=1, num_layers=3, cross_ctc_layers=(2, 3)) if arch == "sshr" else {}
-    config = SSHRConfig(arch=arch, languages=tuple(languages), **small)
-    model = SSHRForCTC.from_encoder(encoder, config, Vocab.from_mapping(TINY_VOCAB))
-    model_section = {k: v for k, v in config.to_dict().items() if k != "languages"}
-    recipe = {"model": {"encoder": encoder_id, **model_section}, "optim": {"lr_encoder": 5e-5},
-              "train": {"max_steps": 20}}
-    model.save_pretrained(folder, extra={
-        "unigrams.txt": "and\nbad\nde\n", "train_config.yaml": yaml.safe_dump(recipe),
-        "train_summary.json": {"step": 20, "units": "phonemes", "languages": list(languages), "dev": None}})
-    return folder
+    model = SSHRForCTC.from_encoder(encoder, SSHRConfig(arch=arch, languages=tuple(languages), **small),
+                                    Vocab.from_mapping(TINY_VOCAB))
+    recipe = RunConfig().replace("model", encoder=encoder_id, arch=arch, **small).replace("train", max_steps=20)
+    summary = {"step": 20, "units": "phonemes", "languages": list(languages), "dev": None}
+    last = save_checkpoint(folder.parent / f".{folder.name}_last", model, dump_yaml(recipe), ["and", "bad", "de"],
+                           trainer_state={"step": 20}, summary=summary)
+    return promote_to_best(last, folder)
 
 
 def summary(by_lang: dict[str, float], split: str = "test", metric: str = "per", dataset: str | None = None) -> dict:
@@ -112,12 +110,14 @@ def summary(by_lang: dict[str, float], split: str = "test", metric: str = "per",
 
 
 def make_run(exp: Path, checkpoint: Path, name: str = "cv_tiny", summaries: dict[str, dict] | None = None) -> Path:
-    """exp/NAME/{best,last,score_*/summary.json,metrics.jsonl} around a saved checkpoint."""
+    """exp/NAME/{best,last,config.yaml,metrics.jsonl,score_*/summary.json} around a saved checkpoint."""
     run = exp / name
     shutil.copytree(checkpoint, run / "best")
     shutil.copytree(checkpoint, run / "last")
     (run / "last" / "trainer_state.pt").write_bytes(b"optimizer state: must never be pushed")
     (run / "metrics.jsonl").write_text('{"step": 1, "loss": 3.2}\n', encoding="utf-8")
+    if (checkpoint / "train_config.yaml").is_file():  # finetune writes the same recipe beside the run
+        shutil.copy(checkpoint / "train_config.yaml", run / "config.yaml")
     for folder, data in (summaries or {}).items():
         (run / folder).mkdir(parents=True, exist_ok=True)
         (run / folder / "summary.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
