@@ -23,6 +23,7 @@ from sshr_cli.text.units import units_to_text
 
 DEFAULT_ORDER = 3  # trigram: the usual choice for CTC shallow fusion on small corpora
 MAX_ORDER = 6  # KenLM's default compiled maximum order
+UNK_LOG10_PROB = -100.0  # what KenLM substitutes for a missing <unk>; written out so it need not complain
 FIELDS = ("text", "units")  # manifest field: words, or phoneme words (units between `|`)
 BINARY_NOTE = ("no KenLM binary written: the kenlm Python module can only read models; "
                "KenLM's build_binary converts the ARPA if you need faster loading")
@@ -120,10 +121,15 @@ def build_lm(texts: Sequence[str | Path], out: str | Path, options: LMOptions = 
         counts.cal_discounting_constants()
         counts.cal_f()
         counts.cal_bow()
-        with open(tmp, "w", encoding="utf-8") as f:
-            counts.print_as_arpa(fout=f)
-        if options.prune is not None:
-            _prune(tmp, options.prune)
+        raw = tmp.with_name(tmp.name + ".raw")
+        try:
+            with open(raw, "w", encoding="utf-8") as f:
+                counts.print_as_arpa(fout=f)
+            if options.prune is not None:
+                _prune(raw, options.prune)
+            _add_unk(raw, tmp)
+        finally:
+            raw.unlink(missing_ok=True)
     return LMReport(out, n_sent, n_words, len(vocab), arpa_counts(out), None, [BINARY_NOTE])
 
 
@@ -135,6 +141,23 @@ def _prune(path: Path, threshold: float) -> None:
         lm = parser.loadf(str(path), encoding="utf-8")[0]
         prune.prune(lm, threshold, 1)
         parser.dumpf(lm, str(path), encoding="utf-8")
+
+
+def _add_unk(src: Path, dst: Path) -> None:
+    """Copy an ARPA, adding the <unk> unigram KenLM expects (at the log10 -100 it would assume)."""
+    with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fout:
+        past_unigrams = False
+        for line in fin:
+            if line.startswith("ngram 1="):
+                line = f"ngram 1={int(line.split('=')[1]) + 1}\n"
+            elif line.startswith("\\2-grams:") or line.startswith("\\end\\"):
+                past_unigrams = True  # past the unigrams
+            if line.strip() == "\\1-grams:":
+                fout.write(line)
+                line = f"{UNK_LOG10_PROB:.7f}\t<unk>\n"
+            fout.write(line)
+        if not past_unigrams:
+            raise DataError(f"{src}: malformed ARPA from kaldingram (no end of unigrams)")
 
 
 def arpa_counts(path: str | Path) -> dict[int, int]:

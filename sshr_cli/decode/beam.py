@@ -199,7 +199,8 @@ class BeamDecoder:
         from pyctcdecode.language_model import LanguageModel
 
         config = kenlm.Config()
-        config.arpa_complain = kenlm.ARPALoadComplain.NONE  # kaldingram ARPAs have no <unk>: that is fine
+        config.arpa_complain = kenlm.ARPALoadComplain.NONE
+        config.show_progress = False
         try:
             model = kenlm.Model(str(self.options.lm_path), config)
         except (OSError, RuntimeError) as exc:
