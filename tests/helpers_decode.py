@@ -75,7 +75,7 @@ def _seconds(h, m, s, ms) -> float:
 def parse_srt(text: str) -> list[tuple[float, float, str]]:
     """Strict SRT: numbered cues from 1, 'HH:MM:SS,mmm --> HH:MM:SS,mmm', text, blank line between."""
     cues = []
-    for n, block in enumerate(text.strip().split("\n\n"), 1):
+    for n, block in enumerate(filter(None, text.strip().split("\n\n")), 1):
         lines = block.split("\n")
         assert lines[0] == str(n), f"cue {n} numbered {lines[0]!r}"
         m = re.fullmatch(f"{SRT_TIME} --> {SRT_TIME}", lines[1])
@@ -91,9 +91,35 @@ def parse_vtt(text: str) -> list[tuple[float, float, str]]:
     header, _, body = text.partition("\n\n")
     assert header == "WEBVTT"
     cues = []
-    for block in body.strip().split("\n\n"):
+    for block in filter(None, body.strip().split("\n\n")):
         lines = block.split("\n")
         m = re.fullmatch(f"{VTT_TIME} --> {VTT_TIME}", lines[0])
         assert m, f"bad VTT timing line {lines[0]!r}"
         cues.append((_seconds(*m.groups()[:4]), _seconds(*m.groups()[4:]), "\n".join(lines[1:])))
     return cues
+
+
+class FakeLID:
+    """Wraps an HF CTC model as an sshr-kind model with an LID head that always prefers `langs[-1]`."""
+
+    def __init__(self, hf_model, n_langs: int):
+        self.hf, self.n_langs = hf_model, n_langs
+
+    def __call__(self, input_values, attention_mask):
+        from types import SimpleNamespace
+
+        import torch
+
+        logits = self.hf(input_values=input_values, attention_mask=attention_mask).logits  # [B, T, V]
+        lengths = self.hf._get_feat_extract_output_lengths(attention_mask.sum(-1))
+        lid = torch.arange(self.n_langs, dtype=torch.float32).expand(len(logits), -1)  # [B, n_langs]
+        return SimpleNamespace(logits=logits, output_lengths=lengths, lid_logits=lid)
+
+
+def lid_recognizer(folder: Path, langs=("de", "en")):
+    from dataclasses import replace
+
+    from sshr_cli.model.inference import load_recognizer
+
+    rec = load_recognizer(folder)
+    return replace(rec, model=FakeLID(rec.model, len(langs)), kind="sshr", languages=tuple(langs))

@@ -72,16 +72,21 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
     return meta
 
 
+def _recognizer(model, device: str):
+    """A loaded Recognizer as is; a path or Hub id is loaded."""
+    from sshr_cli.model.inference import Recognizer, load_recognizer
+
+    return model if isinstance(model, Recognizer) else load_recognizer(model, device=device)
+
+
 def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, formats: tuple[str, ...],
                  options: DecodeOptions = DecodeOptions(), lang: str | None = None,
                  progress: Callable[[float], None] | None = None,
                  warn: Callable[[str], None] = logger.warning,
                  on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
     """Decode files and folders; write <out_dir>/<name>.<fmt> per file and format."""
-    from sshr_cli.model.inference import load_recognizer
-
     found, notes = find_audio(inputs)
-    rec = load_recognizer(model, device=device)
+    rec = _recognizer(model, device)
     report = DecodeReport(skipped=list(notes))
     for note in notes:
         on_skip and on_skip(note)
@@ -101,12 +106,10 @@ def decode_manifest(model, manifest: str | Path, out: str | Path, options: Decod
                     warn: Callable[[str], None] = logger.warning,
                     on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
     """Manifest in, manifest out: each decodable row plus pred_text (pred_units, pred_lang, pred_lang_prob)."""
-    from sshr_cli.model.inference import load_recognizer
-
     rows = load_manifest(manifest)
     if not rows:
         raise DataError(f"{manifest}: the manifest has no rows")
-    rec = load_recognizer(model, device=device)
+    rec = _recognizer(model, device)
     phonemes = units_are_phonemes(rec)
     preds: dict[int, Transcript] = {}
     report = DecodeReport()
