@@ -109,6 +109,26 @@ def synth_commonvoice(
     console.print(f"wrote {total} clips in {len(lang_list)} languages to {root_dir}")
 
 
+@synth_app.command("encoder")
+@cli_errors
+def synth_encoder(
+    out_dir: Path = typer.Argument(..., help="Folder for the HF-format encoder (config.json, model.safetensors)."),
+    layers: int = typer.Option(4, min=1, help="Transformer layers."),
+    hidden: int = typer.Option(32, min=8, help="Hidden size (a multiple of --heads)."),
+    heads: int = typer.Option(2, min=1, help="Attention heads."),
+    seed: int = typer.Option(0, help="Weights are a pure function of the seed."),
+) -> None:
+    """Write a tiny randomly initialised wav2vec2 encoder in HF format (a stand-in for facebook/mms-300m)."""
+    from sshr_cli.errors import ConfigError
+    from sshr_cli.model.tiny import save_tiny_encoder
+
+    if hidden % heads:
+        raise ConfigError(f"--hidden {hidden} must be a multiple of --heads {heads}")
+    save_tiny_encoder(out_dir, seed=seed, num_hidden_layers=layers, hidden_size=hidden,
+                      num_attention_heads=heads, intermediate_size=2 * hidden)
+    console.print(f"wrote a random {layers}-layer, {hidden}-wide wav2vec2 encoder to {out_dir}")
+
+
 # ---------------------------------------------------------------- prepare
 @prepare_app.command("commonvoice")
 @cli_errors
@@ -331,9 +351,34 @@ def lm_build(
 # ---------------------------------------------------------------- score
 @app.command()
 @cli_errors
-def score() -> None:
+def score(
+    hyp: Path = typer.Option(..., "--hyp", help="Hypotheses: decode manifest (pred_text/pred_units) or Kaldi `id text`."),
+    ref: Optional[Path] = typer.Option(None, "--ref", help="References: manifest (text/units) or Kaldi `id text`. "
+                                       "Optional when --hyp is a decode manifest that carries text too."),
+    unit: str = typer.Option("auto", help="word (WER), char (CER), phone (PER), or auto: phone for phoneme "
+                             "manifests, else word."),
+    by_lang: bool = typer.Option(True, "--by-lang/--no-by-lang", help="Per-language rows in the table."),
+    out_dir: Optional[Path] = typer.Option(None, help="Report folder (default: score_<split>/ beside --hyp)."),
+    json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
+    normalize: bool = typer.Option(True, "--normalize/--no-normalize",
+                                   help="Apply prepare's per-language normalisation to both sides."),
+    lang: Optional[str] = typer.Option(None, help="Language for lines that carry none (Kaldi files)."),
+    split: Optional[str] = typer.Option(None, help="Split name for summary.json (default: from the reference file name)."),
+    dataset: Optional[str] = typer.Option(None, help="Dataset name for summary.json (default: prepare_report.json source)."),
+) -> None:
     """WER/CER/PER per language and per utterance, with sclite-style reports."""
-    not_built("score", "issue 7")
+    import json
+
+    from sshr_cli.score import score_files, write_reports
+    from sshr_cli.score.reports import default_out_dir, print_report
+
+    result, why = score_files(hyp, ref, unit, normalize, lang=lang, split=split, dataset=dataset)
+    print_report(result, console, why, by_lang)
+    folder = out_dir or default_out_dir(hyp, result.split)
+    write_reports(result, folder)
+    console.print(f"wrote summary.json, errs.txt, recogs.txt, per_utt.jsonl to {folder}", markup=False)
+    if json_out:
+        out.print(json.dumps(result.summary(), ensure_ascii=False, indent=2), markup=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- push
@@ -355,9 +400,44 @@ def analyze() -> None:
 # ---------------------------------------------------------------- demo
 @app.command()
 @cli_errors
-def demo() -> None:
-    """Run the whole pipeline on a generated corpus (CPU, no network)."""
-    not_built("demo", "issue 9")
+def demo(
+    langs: str = typer.Option("en,de,fr,es", help="Comma-separated languages of the generated corpus."),
+    out: Path = typer.Option(Path("demo"), "--out", help="Working folder (re-runs reuse finished work)."),
+    budget_minutes: float = typer.Option(8.0, help="Time budget in minutes; the final table compares against it."),
+    clips: int = typer.Option(60, min=10, help="Clips per language in the generated release."),
+    max_steps: Optional[int] = typer.Option(None, min=1, help="Training updates per model (default: the tiny recipe's)."),
+    chars: bool = typer.Option(True, "--chars/--no-chars", help="Also run the grapheme variant with an n-gram LM."),
+) -> None:
+    """Run the whole pipeline on a generated corpus (CPU, no network), as the commands you would type."""
+    from sshr_cli.demo import DemoOptions, run_demo
+
+    opts = DemoOptions(out, tuple(split_csv(langs) or ()), budget_minutes, clips, max_steps=max_steps,
+                       with_chars=chars)
+    console.print("[bold]sshr demo[/]: a tiny, randomly initialised encoder trained on generated speech, on "
+                  "this CPU. It shows the tool end to end; real use starts from facebook/mms-300m on a GPU.")
+    result = run_demo(opts, echo=console.print)
+    _print_demo_summary(result, opts)
+
+
+def _print_demo_summary(result, opts) -> None:
+    from rich.table import Table
+
+    from sshr_cli.demo import demo_rows
+
+    table = Table(title=f"sshr demo in {result.out_dir}/ ({result.seconds / 60:.1f} of {opts.budget_minutes:g} min)")
+    for name in ("model", "test set", "metric", "error", "trivial baseline"):
+        table.add_column(name)
+    for row in demo_rows(result):
+        table.add_row(*row)
+    console.print(table)
+    for note in _demo_notes(result):
+        console.print(note, soft_wrap=True, markup=False)
+
+
+def _demo_notes(result) -> list[str]:
+    from sshr_cli.demo import demo_notes
+
+    return demo_notes(result)
 
 
 # ---------------------------------------------------------------- status
