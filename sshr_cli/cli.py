@@ -227,11 +227,15 @@ def _decode_model(flag: Optional[str]) -> str:
 
 
 def _device(name: str) -> str:
-    if name != "auto":
-        return name
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {name}: no CUDA GPU is visible to torch here; use --device cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ConfigError(f"--device {name!r}: use cpu, cuda, cuda:N or auto")
+    return name
 
 
 def _quiet_transformers() -> None:

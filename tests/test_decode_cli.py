@@ -60,6 +60,10 @@ def test_bad_single_inputs_are_one_line(ws, monkeypatch, name, message):
     one_line_error(run(ws, monkeypatch, name, "--model", "tiny"), message)
 
 
+def test_unknown_device_is_one_line(ws, monkeypatch):
+    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "tpu"), "--device")
+
+
 def test_stereo_8khz_works(ws, monkeypatch):
     assert run(ws, monkeypatch, "stereo8k.wav", "--model", "tiny").exit_code == 0
 
