@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,7 +18,9 @@ import typer
 from rich.console import Console
 
 from sshr_cli import __version__
-from sshr_cli.errors import NotBuiltError, SshrError
+from sshr_cli.constants import (DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEFAULT_BETA, DEFAULT_CHUNK_S,
+                                DEFAULT_HOTWORD_WEIGHT, DEFAULT_MAX_BATCH_S, DEFAULT_STRIDE_S)
+from sshr_cli.errors import ConfigError, DataError, NotBuiltError, SshrError
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)  # stdout: transcripts and machine-readable output only
@@ -193,17 +196,192 @@ def finetune(
 # ---------------------------------------------------------------- decode
 @app.command()
 @cli_errors
-def decode(inputs: Optional[List[Path]] = typer.Argument(None, help="Audio files or folders.")) -> None:
+def decode(
+    inputs: Optional[List[Path]] = typer.Argument(None, help="Audio files or folders (searched recursively)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="Checkpoint folder, run folder or Hub id (default: the latest run)."),
+    lm: Optional[Path] = typer.Option(None, help="KenLM model (ARPA or binary): beam search with LM fusion."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, help="LM weight."),
+    beta: float = typer.Option(DEFAULT_BETA, help="Word insertion bonus."),
+    beam_width: int = typer.Option(DEFAULT_BEAM_WIDTH, help="Hypotheses kept per frame (beam search)."),
+    hotwords: Optional[str] = typer.Option(None, help="Comma-separated words to favour (beam search)."),
+    hotword_weight: float = typer.Option(DEFAULT_HOTWORD_WEIGHT, help="Score bonus per hotword."),
+    nbest: int = typer.Option(1, min=1, help="Hypotheses per file in json output (beam search)."),
+    format: str = typer.Option("txt", "--format", "-f", help="txt, json, srt, vtt, tsv, comma-separated, or all."),
+    out_dir: Optional[Path] = typer.Option(None, help="Folder for transcript files (default with several "
+                                                     "inputs: ./transcripts; one file prints to stdout)."),
+    manifest: Optional[Path] = typer.Option(None, help="Decode a manifest instead of files."),
+    out: Optional[Path] = typer.Option(None, help="Manifest out (default: <manifest>.hyps.jsonl)."),
+    max_batch_seconds: float = typer.Option(DEFAULT_MAX_BATCH_S, help="Audio seconds per inference batch."),
+    device: str = typer.Option("auto", help="cpu, cuda, cuda:N or auto."),
+    chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
+    stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
+    lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
+    workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores)."),
+) -> None:
     """Transcribe audio with a checkpoint (greedy, or beam search with a KenLM)."""
-    not_built("decode", "issue 6")
+    from sshr_cli.decode import BeamOptions, DecodeOptions
+    from sshr_cli.decode.writers import parse_formats
+
+    formats = parse_formats(format)
+    beam = None
+    if lm is not None or hotwords or nbest > 1:
+        beam = BeamOptions(str(lm) if lm else None, alpha, beta, beam_width, tuple(split_csv(hotwords) or ()),
+                           hotword_weight, nbest, workers)
+        beam.check()
+    options = DecodeOptions(chunk_seconds or None, stride_seconds, max_batch_seconds, beam)
+    options.check()
+    model_id = _decode_model(model)
+    device = _device(device)
+    _quiet_transformers()
+    if manifest is not None:
+        _decode_manifest(model_id, manifest, out, options, device)
+    elif not inputs:
+        raise ConfigError("give audio files or folders to decode, or --manifest FILE.jsonl")
+    elif len(inputs) == 1 and not inputs[0].is_dir() and out_dir is None and len(formats) == 1:
+        _decode_one(model_id, inputs[0], formats[0], options, lang, device)
+    else:
+        _decode_many(model_id, inputs, out_dir or Path("transcripts"), formats, options, lang, device)
+
+
+def _decode_model(flag: Optional[str]) -> str:
+    """--model, else the workspace's latest run; bare `sshr decode file.wav` needs one of them."""
+    if flag:
+        return flag
+    from sshr_cli.workspace import load_workspace
+
+    run = load_workspace().latest_run()
+    if run is None:
+        raise ConfigError("no --model given and no training run in this folder (sshr finetune records one); "
+                          "pass --model CHECKPOINT_OR_HUB_ID")
+    console.print(f"model: {run} (latest run)")
+    return str(run)
+
+
+def _device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {name}: no CUDA GPU is visible to torch here; use --device cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ConfigError(f"--device {name!r}: use cpu, cuda, cuda:N or auto")
+    return name
+
+
+def _quiet_transformers() -> None:
+    """transformers draws weight-loading bars on stderr; decode prints its own progress."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def _warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+
+def _skip(message: str) -> None:
+    console.print(f"[yellow]skipped:[/] {message}", soft_wrap=True)
+
+
+def _decode_one(model: str, path: Path, fmt: str, options, lang: Optional[str], device: str) -> None:
+    from sshr_cli.decode import transcribe
+    from sshr_cli.decode.run import decoder_meta
+    from sshr_cli.decode.writers import render
+    from sshr_cli.model.inference import load_recognizer
+
+    rec = load_recognizer(model, device=device)
+    t = transcribe(rec, [path], options, warn=_warn)[0]
+    if t.error:
+        raise DataError(t.error)
+    sys.stdout.write(render(t, fmt, decoder_meta(rec, options, lang)))
+
+
+@contextmanager
+def _progress_bar(label: str, total: float):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed:.0f}/{task.total:.0f} s audio"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda seconds: bar.advance(task, seconds)
+
+
+def _audio_seconds(paths) -> float:
+    from sshr_cli.audio import audio_info
+
+    total = 0.0
+    for p in paths:
+        try:
+            total += audio_info(p).duration_s
+        except SshrError:
+            pass  # reported as a skip when it is decoded
+    return total
+
+
+def _decode_many(model: str, inputs: List[Path], out_dir: Path, formats, options, lang, device: str) -> None:
+    from sshr_cli.decode.run import decode_paths, find_audio
+
+    found, _ = find_audio(inputs)
+    with _progress_bar("decoding", _audio_seconds(p for p, _ in found)) as advance:
+        report = decode_paths(model, inputs, out_dir, formats, options, lang, advance, _warn, _skip, device)
+    _decode_summary(report, f"{', '.join(formats)} in {out_dir}")
+
+
+def _decode_manifest(model: str, manifest: Path, out: Optional[Path], options, device: str) -> None:
+    from sshr_cli.data.manifest import load_manifest
+    from sshr_cli.decode.run import decode_manifest
+
+    out = out or manifest.with_name(f"{manifest.stem}.hyps.jsonl")
+    total = sum(float(r.get("duration", 0.0)) for r in load_manifest(manifest))
+    with _progress_bar("decoding", total) as advance:
+        report = decode_manifest(model, manifest, out, options, advance, _warn, _skip, device)
+    _decode_summary(report, str(out))
+
+
+def _decode_summary(report, where: str) -> None:
+    if report.done == 0:
+        raise DataError(f"nothing decoded: {len(report.skipped)} input(s) skipped (see above)")
+    skipped = f", skipped {len(report.skipped)}" if report.skipped else ""
+    console.print(f"decoded {report.done} file(s){skipped} -> {where}")
 
 
 # ---------------------------------------------------------------- lm
 @lm_app.command("build")
 @cli_errors
-def lm_build() -> None:
-    """Build an ARPA n-gram LM (modified Kneser-Ney) from manifests or text."""
-    not_built("lm build", "issue 6")
+def lm_build(
+    texts: Optional[List[Path]] = typer.Argument(None, help="Manifests (.jsonl) or text files, one sentence a line."),
+    text: Optional[List[Path]] = typer.Option(None, "--text", help="Same as the arguments (repeatable)."),
+    order: int = typer.Option(3, help="n-gram order (1-6)."),
+    out: Optional[Path] = typer.Option(None, help="ARPA file to write (default: <data>/lm.arpa)."),
+    field: str = typer.Option("text", help="Manifest field: text (words) or units (phoneme words, for phoneme models)."),
+    prune: Optional[float] = typer.Option(None, help="Relative-entropy pruning threshold, e.g. 1e-7."),
+    lang: Optional[str] = typer.Option(None, help="Normalisation rules for plain-text input."),
+    data: Optional[Path] = typer.Option(None, help="Prepared data folder (default: the workspace's)."),
+) -> None:
+    """Build an ARPA n-gram LM (Kneser-Ney) from manifests or text."""
+    from sshr_cli.lm import LMOptions, build_lm
+
+    sources = list(texts or []) + list(text or [])
+    data_dir = None
+    if not sources or out is None:
+        from sshr_cli.workspace import load_workspace
+
+        data_dir = load_workspace().data_dir(data)
+    if not sources:
+        sources = sorted(data_dir.glob("*/train.jsonl"))
+        if not sources:
+            raise DataError(f"no text given and no {data_dir}/*/train.jsonl; pass --text FILE (manifest or text)")
+    out = out or data_dir / "lm.arpa"
+    report = build_lm(sources, out, LMOptions(order, field, prune, lang))
+    counts = ", ".join(f"{n}-grams {c}" for n, c in sorted(report.ngrams.items()))
+    console.print(f"wrote {out}: {report.sentences} sentences, {report.words} words, "
+                  f"{report.vocab} word types; {counts}", soft_wrap=True)
+    for note in report.notes:
+        console.print(note, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- score
