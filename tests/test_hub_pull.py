@@ -1,6 +1,7 @@
 """Pulling a model by Hub id through a real local mirror: olah (offline mode) on 127.0.0.1
 serving a git repo that holds a tiny checkpoint, then the same id again from the HF cache with
-HF_HUB_OFFLINE=1. Each load runs in a fresh process, as `sshr decode --model org/name` would.
+HF_HUB_OFFLINE=1. Each load runs in a fresh process: load_recognizer, then the `sshr decode
+--model org/name` command line itself.
 """
 
 from __future__ import annotations
@@ -78,3 +79,27 @@ def test_unknown_repo_and_uncached_offline_are_one_line_errors(tmp_path, mirror)
     [offline] = load_in_subprocess(["org/tiny-ctc"], hub_env(DEAD_ENDPOINT, tmp_path / "empty", HF_HUB_OFFLINE=1))
     assert "not in the HF cache" in offline["error"] and "--model PATH" in offline["error"]
     assert "\n" not in missing["error"] + offline["error"]
+
+
+def decode_json(model: str, clip, env: dict) -> dict:
+    """`sshr decode CLIP --model MODEL --format json` in a fresh process; the transcript minus the model name."""
+    proc = subprocess.run([sys.executable, "-m", "sshr_cli", "decode", str(clip), "--model", model, "--format", "json"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result.pop("model") == model
+    return result
+
+
+@pytest.mark.slow
+def test_sshr_decode_with_a_hub_id_then_offline(tmp_path, mirror):
+    import numpy as np
+    import soundfile as sf
+
+    endpoint, sources = mirror
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, (0.1 * np.random.default_rng(0).standard_normal(16_000)).astype("float32"), 16_000)
+    local = decode_json(sources[1], clip, hub_env(DEAD_ENDPOINT, tmp_path / "unused"))
+    assert local["text"] and local["language"] in ("en", "de")
+    assert decode_json("org/tiny-sshr", clip, hub_env(endpoint, tmp_path / "hf")) == local
+    assert decode_json("org/tiny-sshr", clip, hub_env(DEAD_ENDPOINT, tmp_path / "hf", HF_HUB_OFFLINE=1)) == local
