@@ -46,3 +46,13 @@ def test_vocab_rejects_blank_not_at_zero(tmp_path):
         Vocab.from_mapping({"a": 0, "<pad>": 1})
     with pytest.raises(CheckpointError, match="no vocab.json"):
         Vocab.load(tmp_path)
+
+
+def test_prepared_langs_skips_state_folders(tmp_path):
+    from sshr_cli.data.manifest import prepared_langs
+
+    for name in ("en", "de", ".prepare"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.jsonl").write_text("")
+    (tmp_path / "empty").mkdir()
+    assert prepared_langs(tmp_path) == ["de", "en"]

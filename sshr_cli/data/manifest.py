@@ -30,11 +30,12 @@ def report_path(data_dir: str | Path) -> Path:
 
 
 def prepared_langs(data_dir: str | Path) -> list[str]:
-    """Languages with at least one manifest under `data_dir`, sorted."""
+    """Languages with at least one manifest under `data_dir`, sorted (dot-folders are sshr's own state)."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
-    return sorted(p.name for p in data_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
+    return sorted(p.name for p in data_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.jsonl")))
 
 
 def load_manifest(path: str | Path) -> list[dict]:

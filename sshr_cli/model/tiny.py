@@ -36,7 +36,9 @@ def save_tiny_encoder(out_dir: str | Path, seed: int = 0, stable_layer_norm: boo
     """Write a random `Wav2Vec2Model` + feature extractor with save_pretrained; return the folder."""
     import torch
     from transformers import Wav2Vec2FeatureExtractor, Wav2Vec2Model
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # no "Writing model shards" bar for a file of kilobytes
     torch.manual_seed(seed)
     model = Wav2Vec2Model(encoder_config(stable_layer_norm, **overrides))
     model.save_pretrained(out_dir)

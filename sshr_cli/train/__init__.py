@@ -1,0 +1,1 @@
+"""Fine-tuning: the training loop, checkpoints, schedule, logging and DDP helpers."""

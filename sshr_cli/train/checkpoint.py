@@ -1,0 +1,114 @@
+"""Checkpoint folders: written to a temp folder beside the target, then renamed into place.
+
+    OUT/last/   model (SSHRForCTC.save_pretrained) + train_config.yaml + unigrams.txt + trainer_state.pt
+    OUT/best/   the same minus trainer_state.pt (hard links to last/'s files where possible)
+
+A kill -9 at any moment leaves either the previous complete folder or the new one, never a mix;
+stale temp folders are removed on the next start. trainer_state.pt holds only tensors and plain
+Python values, so it loads with torch.load(weights_only=True).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from sshr_cli.errors import CheckpointError
+from sshr_cli.io import atomic_dir
+
+LAST, BEST = "last", "best"
+TRAINER_STATE = "trainer_state.pt"
+UNIGRAMS = "unigrams.txt"
+RECIPE_FILE = "train_config.yaml"
+SUMMARY_FILE = "train_summary.json"  # update, dev result, units: what this checkpoint is
+
+
+def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
+                    trainer_state: dict | None = None, summary: dict | None = None) -> Path:
+    """Write a complete checkpoint folder atomically (see the module docstring)."""
+    files = {RECIPE_FILE: recipe_yaml, UNIGRAMS: "".join(f"{w}\n" for w in unigrams)}
+    if summary is not None:
+        files[SUMMARY_FILE] = summary
+    with atomic_dir(folder) as tmp:
+        model.save_pretrained(tmp, extra=files)
+        if trainer_state is not None:
+            torch.save(trainer_state, tmp / TRAINER_STATE)
+    return folder
+
+
+def promote_to_best(last: Path, best: Path) -> Path:
+    """best/ := last/ without trainer_state.pt; files are hard-linked (never rewritten in place)."""
+    with atomic_dir(best) as tmp:
+        for src in last.rglob("*"):
+            if src.is_dir() or src.name == TRAINER_STATE:
+                continue
+            dst = tmp / src.relative_to(last)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+    return best
+
+
+def remove_stale_temps(out_dir: Path) -> list[Path]:
+    """Temp folders a killed save left behind (.last.*.tmp, .best.*.tmp, .last.old)."""
+    stale = [p for p in out_dir.glob(".*") if p.is_dir() and (p.name.endswith(".tmp") or p.name.endswith(".old"))]
+    for p in stale:
+        shutil.rmtree(p, ignore_errors=True)
+    return stale
+
+
+def resumable(out_dir: Path) -> Path | None:
+    folder = out_dir / LAST
+    return folder if (folder / TRAINER_STATE).is_file() else None
+
+
+def load_trainer_state(folder: Path) -> dict:
+    path = folder / TRAINER_STATE
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
+        raise CheckpointError(f"{path}: unreadable trainer state ({exc}); start again with --no-resume") from exc
+
+
+def unigram_list(texts: Iterable[str]) -> list[str]:
+    """Training-text words, most frequent first (ties alphabetical), for LM decoding."""
+    counts = Counter(w for t in texts for w in t.split())
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# ---------------------------------------------------------------- RNG states
+def seed_everything(seed: int) -> None:
+    """Python, NumPy (HF's SpecAugment masks draw from it) and torch (dropout), all from one seed."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def rng_state() -> dict:
+    """Python, NumPy and torch RNG states as tensors/plain values (weights_only-loadable)."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"python": list(random.getstate()[1]), "python_version": random.getstate()[0],
+             "python_gauss": random.getstate()[2],
+             "numpy": torch.from_numpy(np.asarray(keys, dtype=np.int64)), "numpy_pos": int(pos),
+             "numpy_gauss": (int(has_gauss), float(gauss)), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate((state["python_version"], tuple(state["python"]), state["python_gauss"]))
+    has_gauss, gauss = state["numpy_gauss"]
+    np.random.set_state(("MT19937", state["numpy"].numpy().astype(np.uint32), state["numpy_pos"], has_gauss, gauss))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

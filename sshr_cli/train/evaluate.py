@@ -1,0 +1,71 @@
+"""Dev evaluation: greedy CTC decoding, error rates per language, LID accuracy.
+
+The error rate goes through `dev_error`, which calls the scorer behind `sshr score`
+(sshr_cli.score.score_pairs), so the printed dev error is what `sshr score` reports on the same
+hypotheses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from sshr_cli.constants import BLANK_ID
+from sshr_cli.text.units import units_to_text
+
+METRIC_OF_UNITS = {"phonemes": "per", "chars": "cer"}
+
+
+@dataclass
+class DevResult:
+    loss: float
+    metric: str  # per | cer
+    error_rate: float  # fraction
+    by_lang: dict[str, float] = field(default_factory=dict)
+    wer: float | None = None  # word error rate, for character targets
+    lid_accuracy: float | None = None
+    n: int = 0
+
+    def row(self, step: int) -> dict:
+        row = {"step": step, "split": "dev", "loss": self.loss, "metric": self.metric,
+               "error_rate": self.error_rate, "by_lang": self.by_lang, "n": self.n}
+        if self.wer is not None:
+            row["wer"] = self.wer
+        if self.lid_accuracy is not None:
+            row["lid_accuracy"] = self.lid_accuracy
+        return row
+
+
+def greedy_ids(logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
+    """Best path per utterance: argmax per frame, merge repeats, drop blanks. logits [B, T, V]."""
+    best = logits.argmax(-1).cpu()  # [B, T]
+    out = []
+    for row, n in zip(best, lengths.cpu().tolist()):
+        ids = torch.unique_consecutive(row[:n]).tolist()
+        out.append([i for i in ids if i != BLANK_ID])
+    return out
+
+
+def dev_error(pairs: list[tuple[str, str, str, str]], units: str) -> tuple[str, float, dict[str, float], float | None]:
+    """(id, lang, reference units, hypothesis units) -> (metric, error rate, per-language rates, WER or None).
+
+    Scored by sshr_cli.score.score_pairs, the function behind `sshr score`: PER on phone units
+    (word separators dropped) or CER on the text the units spell (plus WER for information).
+    """
+    from sshr_cli.score import score_pairs
+
+    if units == "phonemes":
+        result = score_pairs([(i, ref, hyp, lang) for i, lang, ref, hyp in pairs], unit="phone")
+        wer = None
+    else:
+        texts = [(i, units_to_text(ref), units_to_text(hyp), lang) for i, lang, ref, hyp in pairs]
+        result = score_pairs(texts, unit="char")
+        wer = _rate(score_pairs(texts, unit="word"))
+    by_lang = {lang: _rate(c) for lang, c in result.by_lang.items()}
+    return METRIC_OF_UNITS.get(units, "cer"), _rate(result.totals), by_lang, wer
+
+
+def _rate(counts) -> float:
+    rate = getattr(counts, "totals", counts).error_rate
+    return float(rate) if rate is not None else 0.0

@@ -1,0 +1,105 @@
+"""From flags (all optional) and the workspace to a FinetuneRequest: what bare `sshr finetune` does.
+
+    data    --data > $SSHR_DATA_DIR > sshr.toml > ./data
+    recipe  --config > the SSHR recipe for the prepared units (phonemes -> recipes/commonvoice/sshr.yaml,
+            chars -> recipes/mlsuperb/sshr.yaml)
+    model   --model > the recipe's model.encoder > $SSHR_MODEL > sshr.toml > facebook/mms-300m
+    out     --out > EXP/<recipe>_<langs>_<yyyymmdd> (EXP: --exp-dir > $SSHR_EXP_DIR > sshr.toml > ./exp)
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sshr_cli.config import RECIPES_DIR, TINY_ENCODER, RunConfig, load_recipe, resolve_recipe
+from sshr_cli.data.manifest import prepared_langs, report_path
+from sshr_cli.errors import DataError
+from sshr_cli.train.loop import FinetuneRequest
+
+RECIPE_FOR_UNITS = {"phonemes": "commonvoice/sshr.yaml", "chars": "mlsuperb/sshr.yaml"}
+TINY_RECIPE = "recipes/synthetic/tiny.yaml"
+
+
+@dataclass(frozen=True)
+class Plan:
+    request: FinetuneRequest
+    recipe_path: Path
+    run_name: str
+    notes: tuple[str, ...]  # what was picked and why, and warnings, one line each
+
+
+def plan_finetune(workspace, config: str | None = None, data: Path | None = None, out: Path | None = None,
+                  model: str | None = None, langs: list[str] | None = None, max_steps: int | None = None,
+                  overrides: tuple[str, ...] = (), resume: bool | None = None, show_progress: bool = True) -> Plan:
+    data_dir = workspace.data_dir(data)
+    notes = []
+    recipe_path = resolve_recipe(config) if config else _recipe_for(data_dir, notes)
+    extra = list(overrides)
+    if langs:
+        extra.append(f"data.langs=[{', '.join(langs)}]")
+    if max_steps is not None:
+        extra.append(f"train.max_steps={max_steps}")
+    recipe = load_recipe(recipe_path, extra)
+    model_id = _model(workspace, model, recipe, notes)
+    chosen = list(recipe.data.langs or prepared_langs(data_dir))
+    name = run_name(recipe_path, chosen)
+    out_dir = Path(out) if out is not None else workspace.exp_dir() / name
+    if recipe.model.encoder != TINY_ENCODER:
+        from sshr_cli.hub import resolve_model_dir
+
+        resolve_model_dir(model_id)  # fail now, in one line, if it can be neither found nor downloaded
+        notes += gpu_warning()
+    request = FinetuneRequest(recipe, data_dir, out_dir, model_id, resume, show_progress)
+    return Plan(request, recipe_path, out_dir.name, tuple(notes))
+
+
+def _recipe_for(data_dir: Path, notes: list[str]) -> Path:
+    path = report_path(data_dir)
+    if not path.is_file():
+        raise DataError(f"no prepared data in {data_dir} ({path.name} missing): run `sshr prepare ...` first, "
+                        f"or pass --data DIR")
+    units = json.loads(path.read_text(encoding="utf-8")).get("units")
+    if units not in RECIPE_FOR_UNITS:
+        raise DataError(f"{path}: units is {units!r}; expected one of {sorted(RECIPE_FOR_UNITS)}")
+    recipe = resolve_recipe(RECIPE_FOR_UNITS[units])
+    notes.append(f"recipe {_show(recipe)} (the data has {units} targets; pick another with --config)")
+    return recipe
+
+
+def _model(workspace, flag: str | None, recipe: RunConfig, notes: list[str]) -> str:
+    if flag is not None:
+        return flag
+    if recipe.model.encoder:
+        return recipe.model.encoder
+    model = workspace.model(None)
+    notes.append(f"encoder {model} (choose another with --model ID|PATH)")
+    return model
+
+
+def run_name(recipe_path: Path, langs: list[str], today: datetime.date | None = None) -> str:
+    """recipes/commonvoice/sshr.yaml, [en, de] -> commonvoice-sshr_de-en_20261127."""
+    try:
+        stem = "-".join(recipe_path.resolve().relative_to(RECIPES_DIR).with_suffix("").parts)
+    except ValueError:
+        stem = recipe_path.stem
+    day = (today or datetime.date.today()).strftime("%Y%m%d")
+    return f"{stem}_{'-'.join(sorted(langs)) or 'all'}_{day}"
+
+
+def gpu_warning() -> list[str]:
+    import torch
+
+    if torch.cuda.is_available():
+        return []
+    return [f"[yellow]no GPU: fine-tuning a full-size encoder on CPU is extremely slow (days, not hours); "
+            f"for a quick CPU run use --config {TINY_RECIPE}[/]"]
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(RECIPES_DIR.parent))
+    except ValueError:
+        return str(path)

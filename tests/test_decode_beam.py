@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+
+from helpers_decode import CHAR_VOCAB, frame_log_probs, spell
+from sshr_cli.decode.beam import (BeamOptions, BeamPool, BeamSpec, find_unigrams, merge_static_frames,
+                                  pyctcdecode_labels)
+from sshr_cli.decode.greedy import greedy_decode
+from sshr_cli.errors import ConfigError
+from sshr_cli.lm import build_lm
+from sshr_cli.text.vocab import Vocab
+
+VOCAB = Vocab.from_mapping(CHAR_VOCAB)
+# "bugs bunny" where the blank between the two n's is less likely than a third n: greedy says "buny"
+BUGS_BUNNY = spell("bugs") + ["|", "_", "b", "u", "n", {"n": 0.6, "_": 0.4}, "n", "y", "_"]
+
+
+@pytest.fixture(scope="module")
+def bunny_lm(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lm")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("bugs bunny\nbugs bunny is a rabbit\nthe bunny eats\n", encoding="utf-8")
+    return str(build_lm([corpus], folder / "lm.arpa").arpa)
+
+
+def test_lm_fixes_a_greedy_error(bunny_lm):
+    logits = frame_log_probs(BUGS_BUNNY)
+    assert greedy_decode(logits, VOCAB).text == "bugs buny"
+    decoder = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm, workers=0)).build()
+    best = decoder.decode(logits)[0]
+    assert best.text == "bugs bunny"
+    assert best.units == tuple("bugs") + ("|",) + tuple("bunny")
+    assert [w for w, _, _ in best.words] == ["bugs", "bunny"]
+
+
+def test_without_lm_beam_agrees_with_greedy_here():
+    logits = frame_log_probs(BUGS_BUNNY)
+    decoder = BeamSpec.create(VOCAB, BeamOptions()).build()
+    assert decoder.decode(logits)[0].text == "bugs buny"
+
+
+def test_hotwords_pull_the_search_towards_a_word():
+    logits = frame_log_probs(BUGS_BUNNY)
+    decoder = BeamSpec.create(VOCAB, BeamOptions(hotwords=("bunny",))).build()
+    assert decoder.decode(logits)[0].text == "bugs bunny"
+
+
+def test_nbest_gives_distinct_hypotheses_best_first():
+    frames = ["_", {"c": 0.6, "k": 0.4}, "_", "a", "_", {"t": 0.7, "d": 0.3}, "_"]
+    decoder = BeamSpec.create(VOCAB, BeamOptions(nbest=3)).build()
+    hyps = decoder.decode(frame_log_probs(frames))
+    assert [h.text for h in hyps] == ["cat", "kat", "cad"]
+    assert hyps[0].score >= hyps[1].score >= hyps[2].score
+
+
+def _peaky(rng, n_frames=400, vocab_size=len(CHAR_VOCAB)):
+    """Trained-model-like posteriors: mostly confident blanks, some confident or uncertain tokens."""
+    frames = []
+    for _ in range(n_frames):
+        r = rng.random()
+        if r < 0.7:
+            frames.append("_")
+        elif r < 0.9:
+            frames.append(str(rng.choice(list("abcdefgh|"))))
+        else:
+            a, b = rng.choice(list("abcdefgh_"), size=2, replace=False)
+            frames.append({str(a): 0.55, str(b): 0.45})
+    return frame_log_probs(frames)
+
+
+def test_merging_static_frames_changes_nothing_but_speed():
+    """Frames that can only extend every beam by the same token shift all scores equally."""
+    from pyctcdecode.alphabet import Alphabet
+    from pyctcdecode.decoder import BeamSearchDecoderCTC
+
+    rng = np.random.default_rng(0)
+    plain = BeamSearchDecoderCTC(Alphabet.build_alphabet(list(pyctcdecode_labels(VOCAB))))
+    ours = BeamSpec.create(VOCAB, BeamOptions(beam_width=16)).build()
+    for _ in range(5):
+        logits = _peaky(rng)
+        kept, starts, ends = merge_static_frames(logits)
+        assert len(kept) < 0.6 * len(logits)
+        assert ends[-1] == len(logits) and (starts[1:] == ends[:-1]).all()
+        reference = plain.decode_beams(logits, beam_width=16)[0]
+        hyp = ours.decode(logits)[0]
+        assert hyp.text == reference[0]
+        assert [(w, s, e) for w, s, e in hyp.words][:1] == [(w, s, e) for w, (s, e) in reference[2]][:1]
+
+
+def test_spawn_pool_decodes_in_parallel_like_in_process(bunny_lm):
+    """pyctcdecode falls back to sequential under spawn; our pool builds a decoder in each worker."""
+    spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm, start_method="spawn"))
+    logits = [frame_log_probs(BUGS_BUNNY), frame_log_probs(spell("the bunny eats"))]
+    with BeamPool(spec, workers=2) as pool:
+        assert pool._pool is not None
+        texts = [f.result().pop(0).text for f in [pool.submit(x) for x in logits]]
+    assert texts == ["bugs bunny", "the bunny eats"]
+
+
+def test_lm_that_does_not_match_the_vocabulary_warns(tmp_path):
+    corpus = tmp_path / "upper.txt"
+    corpus.write_text("ÉTÉ ÇA\nNOËL À\n", encoding="utf-8")
+    lm = build_lm([corpus], tmp_path / "fr.arpa").arpa
+    spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=str(lm)))
+    assert len(spec.warnings) == 1 and "does not match" in spec.warnings[0]
+
+
+def test_unigrams_come_from_the_checkpoint_for_a_binary_lm(tmp_path):
+    binary = tmp_path / "lm.bin"
+    binary.write_bytes(b"mmap lm http://kheafield.com/code format version 5\x00\x00")
+    (tmp_path / "unigrams.txt").write_text("bugs\nbunny\n", encoding="utf-8")
+    assert find_unigrams(str(binary), tmp_path) == (("bugs", "bunny"), str(tmp_path / "unigrams.txt"))
+    assert find_unigrams(str(binary), None) == (None, "")
+
+
+def test_bad_options_are_one_line_errors(tmp_path):
+    with pytest.raises(ConfigError, match="--nbest"):
+        BeamOptions(nbest=10, beam_width=4).check()
+    with pytest.raises(ConfigError, match="not found"):
+        BeamOptions(lm_path=str(tmp_path / "nope.arpa")).check()

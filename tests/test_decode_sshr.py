@@ -1,0 +1,50 @@
+"""Decoding a real sshr checkpoint (SSHRForCTC with an LID head), saved the way finetune saves it."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers_decode import CHAR_VOCAB, espeak
+from sshr_cli.cli import app
+from sshr_cli.decode import transcribe
+from sshr_cli.decode.run import decode_manifest
+from sshr_cli.io import read_jsonl, write_jsonl
+from sshr_cli.text.vocab import Vocab
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from sshr_cli.model.config import SSHRConfig
+    from sshr_cli.model.sshr import SSHRForCTC
+    from sshr_cli.model.tiny import save_tiny_encoder
+
+    root = tmp_path_factory.mktemp("sshr")
+    encoder = save_tiny_encoder(root / "encoder")
+    config = SSHRConfig(languages=("en", "de"), lid_layer=1, num_layers=3, cross_ctc_layers=(2, 3))
+    model = SSHRForCTC.from_encoder(encoder, config, Vocab.from_mapping(CHAR_VOCAB))
+    model.save_pretrained(root / "exp" / "run" / "best", extra={"unigrams.txt": "hello\nworld\n"})
+    espeak("hello world", root / "a.wav")
+    return root
+
+
+def test_sshr_checkpoint_decodes_with_its_language(run_dir):
+    t = transcribe(run_dir / "exp" / "run", [run_dir / "a.wav"])[0]  # a run folder stands for best/
+    assert t.error is None and t.lang in ("en", "de") and 0.5 <= t.lang_prob <= 1.0
+
+
+def test_sshr_manifest_gets_pred_lang(run_dir, tmp_path):
+    write_jsonl(tmp_path / "m.jsonl", [{"id": "u", "audio_filepath": str(run_dir / "a.wav"), "duration": 1.7,
+                                        "text": "hello world", "lang": "en"}])
+    decode_manifest(run_dir / "exp" / "run", tmp_path / "m.jsonl", tmp_path / "h.jsonl")
+    row = read_jsonl(tmp_path / "h.jsonl")[0]
+    assert row["pred_lang"] in ("en", "de") and 0.5 <= row["pred_lang_prob"] <= 1.0 and "pred_text" in row
+
+
+def test_sshr_json_output_through_the_cli(run_dir, monkeypatch):
+    monkeypatch.chdir(run_dir)
+    result = CliRunner().invoke(app, ["decode", "a.wav", "--model", "exp/run", "-f", "json", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout)
+    assert obj["language"] in ("en", "de") and obj["expected_language"] == "en"
+    assert obj["decoder"]["type"] == "greedy" and obj["model"] == "exp/run"

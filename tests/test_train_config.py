@@ -1,0 +1,97 @@
+import dataclasses
+
+import pytest
+
+from sshr_cli.config import (RECIPES_DIR, ModelSection, RunConfig, ScheduleSection, dump_yaml, from_dict,
+                             load_recipe)
+from sshr_cli.errors import ConfigError
+from sshr_cli.train.schedule import tri_stage_factor
+
+RECIPES = ["commonvoice/baseline", "commonvoice/sshr", "mlsuperb/baseline", "mlsuperb/sshr", "synthetic/tiny"]
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_every_shipped_recipe_loads(name):
+    cfg = load_recipe(name)
+    assert isinstance(cfg, RunConfig)
+    assert (RECIPES_DIR / f"{name}.yaml").is_file()
+
+
+def test_base_inheritance_merges_sections_key_by_key():
+    base, sshr = load_recipe("commonvoice/baseline"), load_recipe("commonvoice/sshr")
+    assert base.model.arch == "ctc" and sshr.model.arch == "sshr"
+    assert sshr.model.cross_ctc_layers == (18, 20, 22) and sshr.model.lid_layer == 8
+    assert sshr.optim == base.optim and sshr.train == base.train  # untouched sections come from the base
+    tiny = load_recipe("synthetic/tiny")  # a chain of two bases
+    assert tiny.model.encoder == "tiny" and tiny.model.inter_ctc_weight == sshr.model.inter_ctc_weight
+
+
+def test_set_overrides_parse_and_type_check():
+    cfg = load_recipe("synthetic/tiny", ["optim.lr_heads=1e-2", "model.cross_ctc_layers=[2, 3]",
+                                          "model.lid_layer=null", "data.langs=[en]", "train.max_steps=7"])
+    assert cfg.optim.lr_heads == 0.01 and cfg.model.cross_ctc_layers == (2, 3)
+    assert cfg.model.lid_layer is None and cfg.data.langs == ("en",) and cfg.train.max_steps == 7
+
+
+@pytest.mark.parametrize("override, message", [
+    ("optim.lr_head=1", "did you mean 'lr_heads'"),
+    ("optimizer.lr_heads=1", "unknown section"),
+    ("train.max_steps=ten", "expected an integer"),
+    ("train.precision=fp8", "train.precision must be one of"),
+    ("model.share_ctc_head=maybe", "expected true or false"),
+    ("lr=1", "expected section.key=value"),
+    ("schedule.hold_ratio=0.9", "must sum to 1"),
+])
+def test_bad_overrides_are_one_line_config_errors(override, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_recipe("synthetic/tiny", [override])
+    assert "\n" not in str(info.value)
+
+
+def test_dumped_yaml_round_trips(tmp_path):
+    cfg = load_recipe("commonvoice/sshr", ["data.langs=[en, de]"])
+    path = tmp_path / "resolved.yaml"
+    path.write_text(dump_yaml(cfg))
+    assert load_recipe(path) == cfg
+
+
+def test_base_loops_and_missing_recipes_are_reported(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="loop"):
+        load_recipe(tmp_path / "a.yaml")
+    with pytest.raises(ConfigError, match="commonvoice/sshr.yaml"):
+        load_recipe("nope/nothing")
+
+
+def test_model_section_mirrors_the_model_config():
+    """Every SSHRConfig field but `languages` can be set from a recipe, with the same default."""
+    model_config = pytest.importorskip("sshr_cli.model.config")
+    theirs = {f.name: f.default for f in dataclasses.fields(model_config.SSHRConfig)}
+    ours = {f.name: f.default for f in dataclasses.fields(ModelSection) if f.name != "encoder"}
+    assert set(ours) == set(theirs) - {"languages"}
+    assert all(ours[k] == theirs[k] for k in ours)
+
+
+def test_config_module_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, sshr_cli.config; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_tri_stage_schedule_warms_up_holds_and_decays():
+    s = ScheduleSection(warmup_ratio=0.1, hold_ratio=0.4, decay_ratio=0.5, init_lr_scale=0.01, final_lr_scale=0.05)
+    f = [tri_stage_factor(i, 100, s) for i in range(120)]
+    assert f[0] == pytest.approx(0.01) and f[5] == pytest.approx(0.01 + 0.99 * 0.5)
+    assert f[10] == f[49] == 1.0
+    assert f[50] == 1.0 and f[75] == pytest.approx(0.05 ** 0.5)
+    assert all(a >= b for a, b in zip(f[50:], f[51:]))
+    assert f[100] == f[119] == pytest.approx(0.05)
+
+
+def test_from_dict_rejects_a_non_mapping_section():
+    with pytest.raises(ConfigError, match="mapping"):
+        from_dict({"train": 3})
