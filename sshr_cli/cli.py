@@ -217,7 +217,8 @@ def decode(
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
     stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
     lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
-    workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores)."),
+    workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores for "
+                                          "pyctcdecode, 0 = in-process for flashlight)."),
     decoder: str = typer.Option("auto", help="Beam search: auto (flashlight when installed and no hotwords), "
                                 "pyctcdecode or flashlight."),
 ) -> None:

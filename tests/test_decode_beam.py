@@ -93,9 +93,10 @@ def test_merging_static_frames_changes_nothing_but_speed():
         assert [(w, s, e) for w, s, e in hyp.words][:1] == [(w, s, e) for w, (s, e) in reference[2]][:1]
 
 
-def test_spawn_pool_decodes_in_parallel_like_in_process(bunny_lm):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_spawn_pool_decodes_in_parallel_like_in_process(bunny_lm, backend):
     """pyctcdecode falls back to sequential under spawn; our pool builds a decoder in each worker."""
-    spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm, start_method="spawn"))
+    spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm, start_method="spawn", backend=backend))
     logits = [frame_log_probs(BUGS_BUNNY), frame_log_probs(spell("the bunny eats"))]
     with BeamPool(spec, workers=2) as pool:
         assert pool._pool is not None
@@ -156,7 +157,10 @@ def test_flashlight_emits_only_lm_words_where_pyctcdecode_may_not(tmp_path):
 
 
 def test_auto_picks_flashlight_unless_hotwords_ask_for_pyctcdecode(bunny_lm):
-    assert BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm)).backend == "flashlight"
+    spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm))
+    assert spec.backend == "flashlight"
+    with BeamPool(spec) as pool:
+        assert pool.workers == 0  # flashlight: in this process unless workers are asked for
     spec = BeamSpec.create(VOCAB, BeamOptions(lm_path=bunny_lm, hotwords=("bunny",)))
     assert spec.backend == "pyctcdecode" and "no hotwords" in spec.warnings[-1]
 

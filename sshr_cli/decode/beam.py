@@ -61,7 +61,7 @@ class BeamOptions:
     hotwords: tuple[str, ...] = ()
     hotword_weight: float = DEFAULT_HOTWORD_WEIGHT
     nbest: int = 1
-    workers: int | None = None  # decoding processes; None = all cores, 0 = in this process
+    workers: int | None = None  # decoding processes; 0 = in this process; None = all cores (pyctcdecode), 0 (flashlight)
     start_method: str = DEFAULT_START_METHOD
     backend: str = "auto"  # one of BACKENDS
 
@@ -316,11 +316,17 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def auto_workers(spec: BeamSpec) -> int:
+    """flashlight decodes thousands of times faster than real time in one process, so a pool's
+    start-up (seconds under spawn) costs more than it saves; pyctcdecode gets every core."""
+    return 0 if spec.backend == "flashlight" else default_workers()
+
+
 class BeamPool:
     """`submit(log_probs) -> Future[list[Hypothesis]]`; workers=0 decodes in this process."""
 
     def __init__(self, spec: BeamSpec, workers: int | None = None):
-        self.workers = default_workers() if workers is None else workers
+        self.workers = auto_workers(spec) if workers is None else workers
         self._local = spec.build() if self.workers == 0 else None
         self._pool = None if self._local else ProcessPoolExecutor(
             self.workers, mp_context=get_context(spec.options.start_method),
