@@ -1,11 +1,12 @@
-"""KenLM beam search throughput: sshr's BeamPool vs `Wav2Vec2ProcessorWithLM.batch_decode`.
+"""KenLM beam search throughput: sshr's two backends vs `Wav2Vec2ProcessorWithLM.batch_decode`.
 
-Both get the same posteriors, the same ARPA (built by `sshr lm build` from the sentences),
-the same beam width, alpha and beta, and both use all cores (HF: its fork pool; sshr: a
-spawn pool whose start-up is inside the clock). The posteriors are simulated from the
+All get the same posteriors, the same ARPA (built by `sshr lm build --lang en` from the
+sentences), the same beam width, alpha and beta. HF uses all cores through its fork pool;
+sshr's pyctcdecode and flashlight backends run in a spawn pool of as many workers (start-up
+inside the clock), and flashlight also in this process (workers=0). The posteriors are simulated from the
 reference sentences the way a trained CTC model's look (mostly confident blanks, each
 character held 1-3 frames, some characters confused with a neighbour), because a random
-tiny model has no WER to compare. WER of both against the references is printed.
+tiny model has no WER to compare. WER of each against the references is printed.
 
     python bench/decode_lm.py [--utts 200] [--beam-width 64]
 """
@@ -49,47 +50,29 @@ def simulate(text: str, vocab: dict[str, int], rng) -> np.ndarray:
     return np.log(out / out.sum(1, keepdims=True)).astype(np.float32)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--utts", type=int, default=200)
-    ap.add_argument("--beam-width", type=int, default=64)
-    ap.add_argument("--workers", type=int, default=None)
-    args = ap.parse_args()
+def sshr_decode(logits, vocab, arpa: str, args, backend: str, workers: int) -> tuple[list[str], float]:
+    from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BETA
+    from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec
 
-    import jiwer
+    t0 = time.perf_counter()
+    spec = BeamSpec.create(vocab, BeamOptions(arpa, DEFAULT_ALPHA, DEFAULT_BETA, args.beam_width, backend=backend))
+    with BeamPool(spec, workers) as pool:
+        texts = [f.result()[0].text for f in [pool.submit(x) for x in logits]]
+    return texts, time.perf_counter() - t0
+
+
+def hf_decode(logits, arpa: str, args, workers: int, tmp: Path) -> tuple[list[str], float]:
+    import json
+
     from pyctcdecode import build_ctcdecoder
     from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ProcessorWithLM
     from transformers.utils import logging as hf_logging
 
     from helpers_decode import CHAR_VOCAB
     from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BETA
-    from sshr_cli.data.synthetic import load_sentences
-    from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec, default_workers
-    from sshr_cli.decode.greedy import greedy_decode
-    from sshr_cli.lm import build_lm
-    from sshr_cli.text import normalize
-    from sshr_cli.text.vocab import Vocab
 
     hf_logging.set_verbosity_error()
-    tmp = Path(tempfile.mkdtemp(prefix="bench_lm_"))
-    sentences = [normalize(s, "en") for s in load_sentences("en")]
-    (tmp / "corpus.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    arpa = str(build_lm([tmp / "corpus.txt"], tmp / "lm.arpa").arpa)
-    rng = np.random.default_rng(0)
-    refs = [sentences[i % len(sentences)] for i in range(args.utts)]
-    logits = [simulate(r, CHAR_VOCAB, rng) for r in refs]
-    audio_s = sum(len(x) for x in logits) / FPS
-    vocab = Vocab.from_mapping(CHAR_VOCAB)
-    greedy = [greedy_decode(x, vocab).text for x in logits]
-    workers = args.workers or default_workers()
-
-    spec = BeamSpec.create(vocab, BeamOptions(arpa, DEFAULT_ALPHA, DEFAULT_BETA, args.beam_width, workers=workers))
-    t0 = time.perf_counter()
-    with BeamPool(spec, workers) as pool:
-        ours = [f.result()[0].text for f in [pool.submit(x) for x in logits]]
-    t_ours = time.perf_counter() - t0
-
-    (tmp / "vocab.json").write_text(__import__("json").dumps(CHAR_VOCAB), encoding="utf-8")
+    (tmp / "vocab.json").write_text(json.dumps(CHAR_VOCAB), encoding="utf-8")
     tok = Wav2Vec2CTCTokenizer(str(tmp / "vocab.json"), unk_token="<unk>", pad_token="<pad>",
                                word_delimiter_token="|", bos_token=None, eos_token=None)
     labels = [t for t, _ in sorted(CHAR_VOCAB.items(), key=lambda kv: kv[1])]
@@ -100,17 +83,51 @@ def main() -> None:
     for i, x in enumerate(logits):
         padded[i, : len(x)] = x
     t0 = time.perf_counter()
-    theirs = proc.batch_decode(padded, beam_width=args.beam_width, num_processes=workers).text
-    t_hf = time.perf_counter() - t0
+    texts = proc.batch_decode(padded, beam_width=args.beam_width, num_processes=workers).text
+    return texts, time.perf_counter() - t0
 
-    wer = {name: jiwer.wer(refs, hyps) for name, hyps in [("greedy", greedy), ("sshr", ours), ("hf", theirs)]}
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--utts", type=int, default=200)
+    ap.add_argument("--beam-width", type=int, default=64)
+    ap.add_argument("--workers", type=int, default=None)
+    args = ap.parse_args()
+
+    import jiwer
+
+    from helpers_decode import CHAR_VOCAB
+    from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BETA
+    from sshr_cli.data.synthetic import load_sentences
+    from sshr_cli.decode.beam import default_workers
+    from sshr_cli.decode.greedy import greedy_decode
+    from sshr_cli.lm import LMOptions, build_lm
+    from sshr_cli.text import normalize
+    from sshr_cli.text.vocab import Vocab
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_lm_"))
+    sentences = [normalize(s, "en") for s in load_sentences("en")]
+    (tmp / "corpus.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    arpa = str(build_lm([tmp / "corpus.txt"], tmp / "lm.arpa", LMOptions(lang="en")).arpa)
+    rng = np.random.default_rng(0)
+    refs = [sentences[i % len(sentences)] for i in range(args.utts)]
+    logits = [simulate(r, CHAR_VOCAB, rng) for r in refs]
+    audio_s = sum(len(x) for x in logits) / FPS
+    vocab = Vocab.from_mapping(CHAR_VOCAB)
+    workers = args.workers or default_workers()
+
+    runs = {"HF Wav2Vec2ProcessorWithLM.batch_decode": hf_decode(logits, arpa, args, workers, tmp)}
+    for backend, n in [("pyctcdecode", workers), ("flashlight", workers), ("flashlight", 0)]:
+        where = f"{n} spawn workers, start-up included" if n else "in this process"
+        runs[f"sshr {backend} ({where})"] = sshr_decode(logits, vocab, arpa, args, backend, n)
     print(f"{args.utts} utterances, {audio_s:.0f} s of simulated audio, beam {args.beam_width}, "
           f"alpha {DEFAULT_ALPHA}, beta {DEFAULT_BETA}, {workers} worker processes")
-    print(f"WER greedy {wer['greedy']:.3f} | sshr beam+LM {wer['sshr']:.3f} | HF beam+LM {wer['hf']:.3f}; "
-          f"identical outputs {sum(a == b for a, b in zip(ours, theirs))}/{len(refs)}")
-    print(f"sshr BeamPool (spawn, start-up included): {t_ours:7.2f} s  {audio_s / t_ours:7.1f} x real time")
-    print(f"Wav2Vec2ProcessorWithLM.batch_decode:     {t_hf:7.2f} s  {audio_s / t_hf:7.1f} x real time"
-          f"  -> sshr is {t_hf / t_ours:.1f}x faster")
+    print(f"greedy WER {jiwer.wer(refs, [greedy_decode(x, vocab).text for x in logits]):.4f}")
+    hf_texts, t_hf = next(iter(runs.values()))
+    for name, (texts, t) in runs.items():
+        same = sum(a == b for a, b in zip(texts, hf_texts))
+        print(f"{name:58s} WER {jiwer.wer(refs, texts):.4f}  same as HF {same:4d}/{len(refs)}  "
+              f"{t:7.2f} s  {audio_s / t:8.1f} x real time  {t_hf / t:5.1f}x HF")
 
 
 if __name__ == "__main__":

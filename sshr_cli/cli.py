@@ -284,17 +284,22 @@ def decode(
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
     stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
     lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
-    workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores)."),
+    workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores for "
+                                          "pyctcdecode, 0 = in-process for flashlight)."),
+    decoder: str = typer.Option("auto", help="Beam search: auto (flashlight when installed and no hotwords), "
+                                "pyctcdecode or flashlight."),
 ) -> None:
     """Transcribe audio with a checkpoint (greedy, or beam search with a KenLM)."""
     from sshr_cli.decode import BeamOptions, DecodeOptions
+    from sshr_cli.decode.beam import check_backend
     from sshr_cli.decode.writers import parse_formats
 
     formats = parse_formats(format)
+    check_backend(decoder)
     beam = None
     if lm is not None or hotwords or nbest > 1:
         beam = BeamOptions(str(lm) if lm else None, alpha, beta, beam_width, tuple(split_csv(hotwords) or ()),
-                           hotword_weight, nbest, workers)
+                           hotword_weight, nbest, workers, backend=decoder)
         beam.check()
     options = DecodeOptions(chunk_seconds or None, stride_seconds, max_batch_seconds, beam)
     options.check()

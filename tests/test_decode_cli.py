@@ -114,3 +114,7 @@ def test_bare_decode_uses_the_latest_run(ws, monkeypatch, tmp_path):
     result = runner.invoke(app, ["decode", "a.wav"])
     assert result.exit_code == 0, result.output
     assert "latest run" in result.output and result.stdout.strip()
+
+
+def test_unknown_decoder_is_one_line(ws, monkeypatch):
+    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--decoder", "kaldi"), "--decoder must be one of")

@@ -1,4 +1,4 @@
-"""CTC beam search with KenLM shallow fusion, through pyctcdecode (imported lazily).
+"""CTC beam search with KenLM shallow fusion, through pyctcdecode or flashlight (imported lazily).
 
     spec = BeamSpec.create(vocab, BeamOptions(lm_path="lm.arpa"), checkpoint_dir)
     decoder = spec.build()                 # in this process
@@ -9,6 +9,10 @@
 pyctcdecode only parallelises with fork pools and silently decodes sequentially under spawn
 (its issue #65). BeamPool builds the decoder once in each worker through the pool's
 initializer, so it works the same under fork, forkserver and spawn.
+
+`BeamOptions.backend` picks the search: "pyctcdecode" (hotwords, any LM), "flashlight"
+(flashlight-text's C++ decoder, decode/flashlight.py; no hotwords, needs the LM's word list)
+or "auto": flashlight when it is installed and can do the job, else pyctcdecode.
 
 Runs of frames on which the search can only extend every beam by the same single token
 (the blank, most often) are merged before the search: this shifts every beam's score by the
@@ -22,6 +26,7 @@ import logging
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -42,6 +47,9 @@ LM_MISMATCH_FRACTION = 0.2  # warn when more LM words than this use characters t
 ARPA_MAGIC = "\\data\\"
 DEFAULT_START_METHOD = "spawn"  # works on every platform; fork is unsafe once torch has threads
 PYCTCDECODE_HINT = "lm"
+FLASHLIGHT_MODULE = "flashlight.lib.text"  # flashlight-text: the C++ decoder torchaudio's ctc_decoder wraps
+FLASHLIGHT_HINT = "lm"
+BACKENDS = ("auto", "pyctcdecode", "flashlight")
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,23 @@ class BeamOptions:
     hotwords: tuple[str, ...] = ()
     hotword_weight: float = DEFAULT_HOTWORD_WEIGHT
     nbest: int = 1
-    workers: int | None = None  # decoding processes; None = all cores, 0 = in this process
+    workers: int | None = None  # decoding processes; 0 = in this process; None = all cores (pyctcdecode), 0 (flashlight)
     start_method: str = DEFAULT_START_METHOD
+    backend: str = "auto"  # one of BACKENDS
 
     def check(self) -> None:
+        check_backend(self.backend)
         if self.beam_width < 1:
             raise ConfigError(f"--beam-width must be at least 1, got {self.beam_width}")
         if self.nbest < 1 or self.nbest > self.beam_width:
             raise ConfigError(f"--nbest must be between 1 and --beam-width ({self.beam_width}), got {self.nbest}")
         if self.lm_path is not None and not Path(self.lm_path).is_file():
             raise ConfigError(f"--lm {self.lm_path}: file not found (build one with `sshr lm build`)")
+
+
+def check_backend(name: str) -> None:
+    if name not in BACKENDS:
+        raise ConfigError(f"--decoder must be one of {', '.join(BACKENDS)}, got {name!r}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,7 @@ class BeamSpec:
     options: BeamOptions
     unigrams: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    backend: str = "pyctcdecode"  # resolved: never "auto"
 
     @classmethod
     def create(cls, vocab: Vocab, options: BeamOptions, checkpoint: Path | None = None) -> "BeamSpec":
@@ -86,10 +102,53 @@ class BeamSpec:
                              f"checkpoint): words are scored without one, which can cost accuracy")
             else:
                 notes += lm_vocab_warnings(unigrams, vocab, source)
-        return cls(pyctcdecode_labels(vocab), vocab.tokens, options, unigrams, tuple(notes))
+        backend, note = pick_backend(options, vocab, unigrams)
+        notes += [note] if note else []
+        return cls(pyctcdecode_labels(vocab), vocab.tokens, options, unigrams, tuple(notes), backend)
 
-    def build(self) -> "BeamDecoder":
+    def build(self):
+        """The decoder (BeamDecoder or FlashlightDecoder): `decode(log_probs [T, V]) -> list[Hypothesis]`."""
+        if self.backend == "flashlight":
+            from sshr_cli.decode.flashlight import FlashlightDecoder
+
+            return FlashlightDecoder(self)
         return BeamDecoder(self)
+
+
+def flashlight_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(FLASHLIGHT_MODULE) is not None
+
+
+def pick_backend(options: BeamOptions, vocab: Vocab, unigrams: tuple[str, ...] | None) -> tuple[str, str | None]:
+    """Resolve "auto"; explain a fallback to pyctcdecode, or refuse what flashlight cannot do."""
+    if options.backend == "pyctcdecode":
+        return "pyctcdecode", None
+    reason = flashlight_limit(options, vocab, unigrams)
+    if options.backend == "flashlight":
+        require(FLASHLIGHT_MODULE, FLASHLIGHT_HINT)
+        if reason:
+            raise ConfigError(f"--decoder flashlight: {reason}; use --decoder pyctcdecode")
+        return "flashlight", None
+    if not flashlight_installed():
+        return "pyctcdecode", None
+    if reason:
+        return "pyctcdecode", f"beam search with pyctcdecode: {reason}"
+    return "flashlight", None
+
+
+def flashlight_limit(options: BeamOptions, vocab: Vocab, unigrams: tuple[str, ...] | None) -> str | None:
+    """Why flashlight cannot do this search, or None."""
+    if options.hotwords:
+        return "flashlight has no hotwords"
+    if vocab.separator_id is None:
+        return f"flashlight needs a word separator {WORD_SEPARATOR!r} in the vocabulary"
+    if options.lm_path is not None and unigrams is None:
+        return "flashlight needs the LM's word list (a binary LM, and no unigrams.txt in the checkpoint)"
+    if options.lm_path is not None and not any(spellable(w, vocab) for w in unigrams):
+        return "none of the LM's words can be spelled with the model's units"
+    return None
 
 
 def pyctcdecode_labels(vocab: Vocab) -> tuple[str, ...]:
@@ -151,6 +210,17 @@ def lm_vocab_warnings(unigrams: tuple[str, ...], vocab: Vocab, source: str) -> l
     return [f"the LM does not match the model's vocabulary: {len(bad)}/{len(unigrams)} words in {source} use "
             f"characters the model cannot emit ({' '.join(chars)}); check casing and normalisation, or, for "
             f"phoneme models, build the LM from manifest units (sshr lm build --field units)"]
+
+
+def spellable(word: str, vocab: Vocab) -> tuple[str, ...] | None:
+    """A word in the model's units (longest match first), or None when the model cannot emit it."""
+    units = split_word_units(word, vocab)
+    return units if set(units) <= _emittable(tuple(vocab.tokens)) else None
+
+
+@lru_cache(maxsize=8)
+def _emittable(tokens: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(tokens) - {tokens[BLANK_ID], UNK_TOKEN, WORD_SEPARATOR}
 
 
 @contextlib.contextmanager
@@ -246,11 +316,17 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def auto_workers(spec: BeamSpec) -> int:
+    """flashlight decodes thousands of times faster than real time in one process, so a pool's
+    start-up (seconds under spawn) costs more than it saves; pyctcdecode gets every core."""
+    return 0 if spec.backend == "flashlight" else default_workers()
+
+
 class BeamPool:
     """`submit(log_probs) -> Future[list[Hypothesis]]`; workers=0 decodes in this process."""
 
     def __init__(self, spec: BeamSpec, workers: int | None = None):
-        self.workers = default_workers() if workers is None else workers
+        self.workers = auto_workers(spec) if workers is None else workers
         self._local = spec.build() if self.workers == 0 else None
         self._pool = None if self._local else ProcessPoolExecutor(
             self.workers, mp_context=get_context(spec.options.start_method),

@@ -6,6 +6,8 @@ Works on frame ids, so long audio can be reduced chunk by chunk to one int per f
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sshr_cli.constants import BLANK_ID, WORD_SEPARATOR
@@ -61,10 +63,15 @@ def greedy_decode(log_probs: np.ndarray, vocab: Vocab) -> Hypothesis:
 
 def split_word_units(word: str, vocab: Vocab) -> tuple[str, ...]:
     """A word string back to vocabulary units, longest match first (for beam output on phonemes)."""
-    tokens = sorted((t for t in vocab.tokens if t and t != WORD_SEPARATOR), key=len, reverse=True)
+    tokens = _longest_first(tuple(vocab.tokens))
     units, i = [], 0
     while i < len(word):
         match = next((t for t in tokens if word.startswith(t, i)), word[i])
         units.append(match)
         i += len(match)
     return tuple(units)
+
+
+@lru_cache(maxsize=8)
+def _longest_first(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted((t for t in tokens if t and t != WORD_SEPARATOR), key=len, reverse=True))
