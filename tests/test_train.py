@@ -208,3 +208,19 @@ def test_finetune_cli_on_the_tiny_recipe_learns_and_reloads_for_decoding(prepare
     decoded = rec([load_audio(row["audio_filepath"])])
     assert decoded.log_probs.shape[-1] == len(rec.vocab) and rec.languages == ("de", "en")
     assert load_workspace(tmp_path).latest_run() == out
+
+
+def test_model_flag_beats_the_recipes_encoder(prepared, tmp_path, monkeypatch):
+    """The tiny recipe says `encoder: tiny`; `--model DIR` must still train on DIR (and record it)."""
+    from sshr_cli.model.tiny import save_tiny_encoder
+    from sshr_cli.train.plan import plan_finetune
+    from sshr_cli.workspace import load_workspace
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").symlink_to(prepared)
+    encoder = save_tiny_encoder(tmp_path / "wide", hidden_size=48, num_attention_heads=2)
+    plan = plan_finetune(load_workspace(), config="synthetic/tiny", model=str(encoder))
+    assert plan.request.recipe.model.encoder == str(encoder)
+    result = finetune(dataclasses.replace(plan.request, recipe=load_recipe(
+        "synthetic/tiny", [*QUICK, "train.max_steps=1", f"model.encoder={encoder}"]), out_dir=tmp_path / "run"))
+    assert json.loads((result.out_dir / "best" / "config.json").read_text())["hidden_size"] == 48

@@ -42,6 +42,8 @@ def plan_finetune(workspace, config: str | None = None, data: Path | None = None
         extra.append(f"data.langs=[{', '.join(langs)}]")
     if max_steps is not None:
         extra.append(f"train.max_steps={max_steps}")
+    if model is not None:  # the flag beats the recipe's model.encoder (and is what the run records)
+        extra.append(f"model.encoder={model}")
     recipe = load_recipe(recipe_path, extra)
     model_id = _model(workspace, model, recipe, notes)
     chosen = list(recipe.data.langs or prepared_langs(data_dir))
