@@ -368,6 +368,8 @@ def _decode_one(model: str, path: Path, fmt: str, options, lang: Optional[str], 
     t = transcribe(rec, [path], options, warn=_warn)[0]
     if t.error:
         raise DataError(t.error)
+    if not t.text:
+        _warn(f"{path}: empty transcript: the model emitted only blanks (undertrained, or no speech)")
     sys.stdout.write(render(t, fmt, decoder_meta(rec, options, lang)))
 
 

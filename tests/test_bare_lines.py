@@ -63,7 +63,8 @@ def test_the_exact_lines(workdir):
     clip = json.loads((workdir / "data" / "en" / "test.jsonl").read_text().splitlines()[0])["audio_filepath"]
     proc = sshr(workdir, "decode", clip)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() != "" or "empty" in proc.stderr.lower()
+    # 4 updates of a random encoder: a transcript, or an honest note that it is empty
+    assert proc.stdout.strip() != "" or "empty transcript" in proc.stderr
 
     proc = sshr(workdir, "push", "--dry-run")
     assert proc.returncode == 0, proc.stderr
