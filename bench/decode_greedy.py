@@ -9,6 +9,7 @@ models loaded before the clock starts, audio file reading inside the clock for b
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ def main() -> None:
     ap.add_argument("--arch", default="tiny", choices=["tiny", "mms300m"])
     ap.add_argument("--pipeline-batch", type=int, default=8, help="batch_size for the second pipeline run")
     ap.add_argument("--max-batch-seconds", type=float, default=120.0)
-    ap.add_argument("--repeats", type=int, default=3, help="timed rounds; the best of each is reported")
+    ap.add_argument("--repeats", type=int, default=3, help="timed rounds; the median of each is reported")
     args = ap.parse_args()
 
     import soundfile as sf
@@ -80,12 +81,12 @@ def main() -> None:
             t0 = time.perf_counter()
             outputs[name] = fn()
             times[name].append(time.perf_counter() - t0)
-    t_ours, t_pipe, t_pipe_b = (min(times[k][1:]) for k in ("ours", "pipe", "pipe_b"))
+    t_ours, t_pipe, t_pipe_b = (statistics.median(times[k][1:]) for k in ("ours", "pipe", "pipe_b"))
     ours, theirs, theirs_b = outputs["ours"], outputs["pipe"], outputs["pipe_b"]
 
     same = sum(a.text == " ".join(b.split()) for a, b in zip(ours, theirs))
     print(f"device {args.device}, arch {args.arch}, {len(clips)} clips, {audio_s:.1f} s of audio, "
-          f"best of {args.repeats} interleaved rounds")
+          f"median of {args.repeats} interleaved rounds (shared machine: other load hits all three alike)")
     print(f"sshr transcribe (batched by duration): {t_ours:7.2f} s  {audio_s / t_ours:8.1f} x real time")
     print(f"transformers pipeline, one call a file: {t_pipe:7.2f} s  {audio_s / t_pipe:8.1f} x real time"
           f"  -> sshr is {t_pipe / t_ours:.1f}x faster")

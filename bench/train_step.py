@@ -7,19 +7,29 @@ Both models are SSHRForCTC (arch=sshr with the recipe's layers, arch=ctc = HF Wa
 built around the same randomly initialised encoder weights. A step is what sshr finetune does:
 forward under autocast, backward, gradient clipping, AdamW. Prints per-arch step time, audio
 seconds per second, model FLOPs utilisation (FLOPs counted with torch's FlopCounterMode on one
-step; peak from the GPU's name) and peak memory, then the SSHR/baseline step-time ratio (goal <= 1.10).
+step; peak from the GPU's name) and peak memory, then the SSHR/baseline ratio of median step
+times (goal <= 1.10). On CPU the two archs' steps are interleaved. --shape mms-prop keeps
+MMS-300M's proportions at a CPU-sized width (python bench/train_step.py --shape mms-prop).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import statistics
 import time
 
 import torch
 
-SHAPES = {"tiny": dict(sshr=dict(lid_layer=2, num_layers=4, cross_ctc_layers=(3, 4))),
-          "mms-300m": dict(sshr=dict(lid_layer=8, num_layers=22, cross_ctc_layers=(18, 20, 22)))}
+# encoder: overrides of MMS-300M's config (of the tiny encoder's for "tiny"); sshr: the SSHR layer settings (the baseline keeps every layer)
+SHAPES = {"tiny": dict(encoder={}, sshr=dict(lid_layer=2, num_layers=4, cross_ctc_layers=(3, 4))),
+          # MMS-300M (its dropouts, norms, conv strides) at a CPU size: 1/4 of its widths, half its depth,
+          # the recipe's SSHR layers scaled alike (LID after 1/3, drop the last, Cross-CTC on the last 3)
+          "mms-prop": dict(encoder=dict(hidden_size=256, num_hidden_layers=12, num_attention_heads=4,
+                                        intermediate_size=1024, conv_dim=(128,) * 7, num_conv_pos_embeddings=64,
+                                        num_conv_pos_embedding_groups=4),
+                           sshr=dict(lid_layer=4, num_layers=11, cross_ctc_layers=(9, 10, 11))),
+          "mms-300m": dict(encoder={}, sshr=dict(lid_layer=8, num_layers=22, cross_ctc_layers=(18, 20, 22)))}
 PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10G": 125e12}  # dense
 UTTERANCE_S = 12.0  # seconds per utterance in the benchmark batch
 N_LANGS, VOCAB_UNITS = 8, 60
@@ -31,7 +41,8 @@ def encoder(shape: str):
     from sshr_cli.model.tiny import MMS_300M_ENCODER, encoder_config
 
     torch.manual_seed(0)
-    cfg = encoder_config(True) if shape == "tiny" else encoder_config(True, **MMS_300M_ENCODER)
+    base = {} if shape == "tiny" else MMS_300M_ENCODER
+    cfg = encoder_config(True, **{**base, **SHAPES[shape]["encoder"]})
     return Wav2Vec2Model(cfg)
 
 
@@ -74,31 +85,57 @@ def step_fn(model, opt, tensors, amp_dtype):
     return step
 
 
-def measure(arch, enc, args, tensors, audio_s):
-    model = build(arch, enc, args.shape).to(args.device).train()
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5,
-                            fused=args.device.startswith("cuda"))
-    amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(args.precision) if args.device.startswith("cuda") else None
-    step = step_fn(model, opt, tensors, amp)
-    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
-    for _ in range(args.warmup):
-        step()
-    sync()
+def prepare(arch, enc, args, tensors):
+    """A built model and its step function, warmed up; FLOPs counted on one step."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    model = build(arch, enc, args.shape).to(args.device).train()
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5, fused=True)  # as finetune
+    amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(args.precision) if args.device.startswith("cuda") else None
+    step = step_fn(model, opt, tensors, amp)
+    for _ in range(args.warmup):
+        step()
     with FlopCounterMode(display=False) as counter:
         step()
-    if args.device.startswith("cuda"):
-        torch.cuda.reset_peak_memory_stats()
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(args.steps):
+    return step, counter.get_total_flops()
+
+
+def measure(enc, args, tensors, audio_s) -> dict:
+    """Both archs, their timed steps interleaved (ctc, sshr, ctc, ...) so load from other processes hits
+    both alike; the median step time of each. On GPU the archs run one after the other (peak memory)."""
+    cuda = args.device.startswith("cuda")
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    archs = ("ctc", "sshr")
+    times, cpu = {a: [] for a in archs}, {a: [] for a in archs}
+    flops, peak = {}, {}
+
+    def timed(arch, step):
+        sync()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
-    sync()
-    dt = (time.perf_counter() - t0) / args.steps
-    peak = torch.cuda.max_memory_allocated() / 2**30 if args.device.startswith("cuda") else float("nan")
-    del model, opt
-    return dict(step_s=dt, audio_s_per_s=audio_s / dt, flops=counter.get_total_flops(), peak_gib=peak)
+        sync()
+        times[arch].append(time.perf_counter() - t0)
+        cpu[arch].append(time.process_time() - c0)  # this process's CPU seconds: steadier on a shared machine
+
+    if cuda:
+        for arch in archs:
+            step, flops[arch] = prepare(arch, enc, args, tensors)
+            torch.cuda.reset_peak_memory_stats()
+            for _ in range(args.steps):
+                timed(arch, step)
+            peak[arch] = torch.cuda.max_memory_allocated() / 2**30
+            del step
+    else:
+        steps = {}
+        for arch in archs:
+            steps[arch], flops[arch] = prepare(arch, enc, args, tensors)
+            peak[arch] = float("nan")
+        for _ in range(args.steps):
+            for arch in archs:
+                timed(arch, steps[arch])
+    return {a: dict(step_s=statistics.median(times[a]), audio_s_per_s=audio_s / statistics.median(times[a]),
+                    flops=flops[a], peak_gib=peak[a], all_s=times[a], cpu_s=statistics.median(cpu[a]))
+            for a in archs}
 
 
 def mfu(flops: float, step_s: float, device: str) -> str:
@@ -123,14 +160,18 @@ def main() -> None:
     print(f"shape {args.shape}, device {args.device}"
           f"{' (' + torch.cuda.get_device_name() + ')' if args.device.startswith('cuda') else ''}, "
           f"precision {args.precision if args.device.startswith('cuda') else 'fp32'}, "
-          f"batch {len(tensors[0])} x {UTTERANCE_S:g} s, {args.steps} timed steps")
-    results = {}
-    for arch in ("ctc", "sshr"):
-        r = results[arch] = measure(arch, enc, args, tensors, audio_s)
+          f"batch {len(tensors[0])} x {UTTERANCE_S:g} s, {args.steps} timed steps per arch"
+          f"{'' if args.device.startswith('cuda') else ' (interleaved)'}")
+    results = measure(enc, args, tensors, audio_s)
+    for arch, r in results.items():
         print(f"{arch:5s} step {r['step_s'] * 1000:8.1f} ms  {r['audio_s_per_s']:8.1f} audio-s/s  "
               f"{r['flops'] / 1e9:9.1f} GFLOP/step  MFU {mfu(r['flops'], r['step_s'], args.device)}  "
-              f"peak {r['peak_gib']:.1f} GiB")
-    print(f"SSHR / baseline step time: {results['sshr']['step_s'] / results['ctc']['step_s']:.2f}x (goal <= 1.10)")
+              f"peak {r['peak_gib']:.1f} GiB  (median of {' '.join(f'{t * 1000:.0f}' for t in r['all_s'])} ms)")
+    if not args.device.startswith("cuda"):
+        print(f"CPU seconds per step (all threads of this process; less sensitive to other load): ctc "
+              f"{results['ctc']['cpu_s']:.2f}, sshr {results['sshr']['cpu_s']:.2f}, ratio "
+              f"{results['sshr']['cpu_s'] / results['ctc']['cpu_s']:.2f}x")
+    print(f"SSHR / baseline median step time: {results['sshr']['step_s'] / results['ctc']['step_s']:.2f}x (goal <= 1.10)")
 
 
 if __name__ == "__main__":

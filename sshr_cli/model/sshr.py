@@ -185,7 +185,7 @@ class SSHRForCTC(nn.Module):
         if input_values.dim() != 2:
             raise DataError(f"input_values must be [batch, samples]; got shape {tuple(input_values.shape)}")
         hidden, frame_mask = self._embed(input_values, attention_mask)
-        hidden, inter_logits, frame, states = self._layers(hidden, frame_mask, output_hidden_states)
+        hidden, inter_log_probs, frame, states = self._layers(hidden, frame_mask, output_hidden_states)
         lid_logits = self.lid_head(frame) if self.lid_head is not None else None
         logits = self.lm_head(self.dropout(hidden))  # [B, T, V]
         if attention_mask is None:
@@ -194,7 +194,7 @@ class SSHRForCTC(nn.Module):
             lengths = self.output_lengths(attention_mask)
         loss, losses = None, {}
         if labels is not None:
-            loss, losses = self._loss(logits, inter_logits, lengths, labels, lid_logits, lang_ids)
+            loss, losses = self._loss(logits, inter_log_probs, lengths, labels, lid_logits, lang_ids)
         return SSHROutput(loss, logits, lengths, lid_logits, losses, states, frame)
 
     def _embed(self, input_values, attention_mask):
@@ -234,7 +234,7 @@ class SSHRForCTC(nn.Module):
         mask, offset = frame_mask, 0  # offset: 1 once the language frame is at position 0
         attn = self._attention_mask(hidden, mask)
         states = [hidden] if collect else None
-        inter_logits, frame = [], None
+        inter_log_probs, frame = [], None
         for n, layer in enumerate(enc.layers, start=1):
             hidden = layer(hidden, attention_mask=attn)
             if n == lid_layer:
@@ -244,29 +244,30 @@ class SSHRForCTC(nn.Module):
                     mask = torch.cat([mask.new_ones(mask.shape[0], 1), mask], dim=1)  # [B, T] -> [B, 1+T]
                 attn, offset = self._attention_mask(hidden, mask), 1
             if n in cross:
-                hidden, logits = self._cross_ctc(n, hidden, mask, offset)
-                inter_logits.append(logits)
+                hidden, log_probs = self._cross_ctc(n, hidden, mask, offset)
+                inter_log_probs.append(log_probs)
             if collect:
                 states.append(hidden[:, offset:])
         if self._stable_layer_norm:
             hidden = enc.layer_norm(hidden)
-        return hidden[:, offset:], inter_logits, frame, tuple(states) if collect else None
+        return hidden[:, offset:], inter_log_probs, frame, tuple(states) if collect else None
 
     def _normed(self, hidden: torch.Tensor) -> torch.Tensor:
         """A middle layer's output as the final head sees it (pre-LN encoders: the final layer_norm)."""
         return self.encoder_model.encoder.layer_norm(hidden) if self._stable_layer_norm else hidden
 
     def _cross_ctc(self, n: int, hidden, mask, offset: int):
-        """Intermediate CTC logits P at layer n, then H' = H + CrossAttention(softmax(P), H) on content frames."""
+        """Intermediate CTC log-probs log P at layer n (float32, reused by the loss), then
+        H' = H + CrossAttention(softmax(P), H) on content frames."""
         normed = self._normed(hidden)
         head = self.lm_head if self.inter_heads is None else self.inter_heads[str(n)]
-        logits = head(self.dropout(normed[:, offset:]))  # [B, T, V]
+        log_probs = head(self.dropout(normed[:, offset:])).float().log_softmax(-1)  # [B, T, V]
         padding = None if mask is None else ~mask
-        update = self.cross_ctc[str(n)](normed, logits.float().log_softmax(-1), padding)  # [B, T, D]
+        update = self.cross_ctc[str(n)](normed, log_probs, padding)  # [B, T, D]
         hidden = torch.cat([hidden[:, :offset], hidden[:, offset:] + update], dim=1)
-        return hidden, logits
+        return hidden, log_probs
 
-    def _loss(self, logits, inter_logits, lengths, labels, lid_logits, lang_ids):
+    def _loss(self, logits, inter_log_probs, lengths, labels, lid_logits, lang_ids):
         """(1-w)*CTC_final + w*mean(CTC_inter) + lid_weight*CE_lid; the terms as floats."""
         cfg = self.sshr_config
         if labels.numel() and int(labels.max()) >= logits.shape[-1]:
@@ -274,8 +275,8 @@ class SSHRForCTC(nn.Module):
                             "tokens; encode targets with the checkpoint's vocab.json")
         final = ctc_loss(logits, labels, lengths)
         total, terms = final, {"ctc": final}
-        if inter_logits:
-            inter = torch.stack([ctc_loss(x, labels, lengths) for x in inter_logits]).mean()
+        if inter_log_probs:
+            inter = inter_ctc_loss(inter_log_probs, labels, lengths)
             total = (1 - cfg.inter_ctc_weight) * final + cfg.inter_ctc_weight * inter
             terms["inter_ctc"] = inter
         if lid_logits is not None and lang_ids is not None and cfg.lid_weight > 0:
@@ -341,11 +342,23 @@ class SSHRForCTC(nn.Module):
 # ---- losses
 def ctc_loss(logits: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """CTC with blank 0 and zero_infinity; each utterance's loss / its target length, averaged over the batch."""
+    return _ctc(logits.float().log_softmax(-1), labels, lengths)
+
+
+def inter_ctc_loss(log_probs: list[torch.Tensor], labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """The mean of ctc_loss over the intermediate layers' log-probs [B, T, V], in one CTC call: the
+    batch mean over k stacked copies of the batch is the mean of the k batch means."""
+    k = len(log_probs)
+    stacked = torch.cat(log_probs, dim=0)  # k x [B, T, V] -> [k*B, T, V]
+    return _ctc(stacked, labels.repeat(k, 1), lengths.repeat(k))  # labels [B, L] -> [k*B, L]
+
+
+def _ctc(log_probs: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """F.ctc_loss on float32 log-probs [B, T, V] (see ctc_loss)."""
     valid = labels > BLANK_ID  # -100 padding (and stray blanks) are not targets
-    log_probs = logits.float().log_softmax(-1).transpose(0, 1)  # [B, T, V] -> [T, B, V]
     with torch.backends.cudnn.flags(enabled=False):
-        return F.ctc_loss(log_probs, labels.masked_select(valid), lengths, valid.sum(-1), blank=BLANK_ID,
-                          reduction=CTC_LOSS_REDUCTION, zero_infinity=True)
+        return F.ctc_loss(log_probs.transpose(0, 1), labels.masked_select(valid), lengths,  # [B, T, V] -> [T, B, V]
+                          valid.sum(-1), blank=BLANK_ID, reduction=CTC_LOSS_REDUCTION, zero_infinity=True)
 
 
 def lid_loss(lid_logits: torch.Tensor, lang_ids: torch.Tensor) -> torch.Tensor | None:
