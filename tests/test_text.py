@@ -56,3 +56,17 @@ def test_prepared_langs_skips_state_folders(tmp_path):
         (tmp_path / name / "train.jsonl").write_text("")
     (tmp_path / "empty").mkdir()
     assert prepared_langs(tmp_path) == ["de", "en"]
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from sshr_cli.io import write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
