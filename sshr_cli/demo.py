@@ -215,8 +215,17 @@ def demo_rows(result: DemoResult) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def _learned(summary: dict | None) -> bool:
+    rate = summary["totals"].get("error_rate") if summary else None
+    return rate is not None and rate < 1.0
+
+
 def demo_notes(result: DemoResult) -> list[str]:
     notes = [f"training curves: {p}" for p in sorted(result.out_dir.glob("exp/*/curves.png"))]
+    for name, summary in (("phoneme", result.phoneme_summary), ("character", result.chars_summary)):
+        if summary and not _learned(summary):
+            notes.append(f"the {name} model did not beat the empty-transcript baseline: a randomly initialised "
+                         f"encoder needs more updates than this budget allows (try --max-steps 1000)")
     slowest = max(result.stages, key=lambda s: s.seconds, default=None)
     if slowest:
         notes.append(f"slowest stage: {slowest.title} ({slowest.seconds:.0f} s)")
