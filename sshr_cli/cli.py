@@ -331,15 +331,9 @@ def _decode_model(flag: Optional[str]) -> str:
 
 
 def _device(name: str) -> str:
-    import torch
+    from sshr_cli.model.inference import resolve_device
 
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {name}: no CUDA GPU is visible to torch here; use --device cpu")
-    if name != "cpu" and not name.startswith("cuda"):
-        raise ConfigError(f"--device {name!r}: use cpu, cuda, cuda:N or auto")
-    return name
+    return resolve_device(name)
 
 
 def _quiet_transformers() -> None:

@@ -31,6 +31,7 @@ DEFAULT_MAX_BATCH_S = 120.0  # seconds of audio per inference batch
 SSHR_CONFIG_KEY = "sshr"  # our frozen config lives under this key in config.json
 VOCAB_FILE = "vocab.json"
 PREPROCESSOR_FILE = "preprocessor_config.json"
+TRAIN_SUMMARY_FILE = "train_summary.json"  # finetune's record of a checkpoint: step, units, languages, dev
 
 # Workspace
 WORKSPACE_FILE = "sshr.toml"

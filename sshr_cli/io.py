@@ -48,6 +48,18 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def read_text_lines(path: str | os.PathLike) -> list[str]:
+    """A UTF-8 text file's lines; a one-line DataError (not a traceback) when it is not UTF-8."""
+    from sshr_cli.errors import DataError
+
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read().splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                        f"convert it, e.g. iconv -f latin1 -t utf-8") from exc
+
+
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

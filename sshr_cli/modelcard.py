@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.constants import SSHR_CONFIG_KEY
 from sshr_cli.errors import CheckpointError, DataError
 
@@ -40,7 +41,7 @@ HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 CONFIG_TABLE_MAX_ROWS = 40  # rows of the run's resolved config.yaml shown in the card
 RUN_CONFIG = "config.yaml"  # exp/NAME/config.yaml: the resolved recipe (finetune)
 CHECKPOINT_RECIPE = "train_config.yaml"  # the same recipe, saved inside each checkpoint folder
-CHECKPOINT_SUMMARY = "train_summary.json"  # {"step", "units", "languages", "dev"} of a checkpoint
+CHECKPOINT_SUMMARY = TRAIN_SUMMARY_FILE  # {"step", "units", "languages", "dev"} of a checkpoint
 
 SSHR_PARAGRAPH = (
     "SSHR (Self-Supervised Hierarchical Representations, [arXiv 2309.16937](https://arxiv.org/abs/2309.16937)) "

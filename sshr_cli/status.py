@@ -11,12 +11,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.constants import WORKSPACE_FILE
 from sshr_cli.data.manifest import report_path
-from sshr_cli.errors import SshrError
+from sshr_cli.errors import DataError, SshrError
 from sshr_cli.workspace import ENV, Workspace
 
-TRAIN_SUMMARY = "train_summary.json"  # written by finetune into each checkpoint folder
+TRAIN_SUMMARY = TRAIN_SUMMARY_FILE  # written by finetune into each checkpoint folder
 
 
 @dataclass
@@ -41,6 +42,13 @@ class WorkspaceStatus:
     model: str = ""
 
 
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: unreadable ({exc}); re-run the command that wrote it") from exc
+
+
 def _corpus(ws: Workspace) -> str:
     try:
         path, how = ws.commonvoice_dir()
@@ -53,7 +61,7 @@ def _run_info(run_dir: Path) -> RunInfo:
     summary_path = run_dir / "best" / TRAIN_SUMMARY
     if not summary_path.is_file():
         return RunInfo(run_dir)
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary = _read_json(summary_path)
     dev = summary.get("dev") or {}
     return RunInfo(run_dir, summary.get("step"), dev.get("metric"), dev.get("error_rate"),
                    tuple(summary.get("languages") or ()))
@@ -69,7 +77,7 @@ def _run_dirs(ws: Workspace) -> list[Path]:
 def workspace_status(ws: Workspace) -> WorkspaceStatus:
     data_dir = ws.data_dir()
     report = report_path(data_dir)
-    prepared = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
+    prepared = _read_json(report) if report.is_file() else {}
     settings = ws.root / WORKSPACE_FILE
     return WorkspaceStatus(
         root=ws.root, settings_file=settings if settings.is_file() else None,
@@ -128,5 +136,8 @@ def _render_runs(status: WorkspaceStatus, console) -> None:
                       "yes" if status.latest_run and run.path == status.latest_run else "")
     console.print(table)
     if status.latest_run:
+        from sshr_cli.hub import USER_PLACEHOLDER, default_repo_name
+
         console.print(f"[bold]push[/] `sshr push` would upload {status.latest_run}/best to "
-                      f"<your-hf-username>/{status.latest_run.name} (see: sshr push --dry-run)")
+                      f"{USER_PLACEHOLDER}/{default_repo_name(status.latest_run)} (see: sshr push --dry-run)",
+                      markup=True)

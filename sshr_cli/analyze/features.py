@@ -31,11 +31,9 @@ class Encoder:
 
 
 def pick_device(device: str) -> str:
-    import torch
+    from sshr_cli.model.inference import resolve_device
 
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+    return resolve_device(device)
 
 
 def load_encoder(name_or_path: str, device: str = "cpu") -> Encoder:

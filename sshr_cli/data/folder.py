@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from sshr_cli.io import read_text_lines
 from sshr_cli.audio import AUDIO_SUFFIXES
 from sshr_cli.data.manifest import SPLITS
 from sshr_cli.data.prepare import MALFORMED_ROW, SourceInput, SplitInput, Utterance
@@ -59,25 +60,24 @@ def _column(header: list[str], names: tuple[str, ...], tsv: Path, what: str) -> 
 def _from_tsv(root: Path, tsv: Path, lang: str, default_split: str) -> dict[str, SplitInput]:
     parts: dict[str, SplitInput] = {}
     csv.field_size_limit(sys.maxsize)
-    with open(tsv, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None) or []
-        i_path = _column(header, PATH_COLUMNS, tsv, "audio path")
-        i_text = _column(header, TEXT_COLUMNS, tsv, "transcript")
-        i_spk = header.index("speaker") if "speaker" in header else None
-        i_split = header.index("split") if "split" in header else None
-        for row in reader:
-            if not row:
-                continue
-            split = row[i_split].strip() if i_split is not None and len(row) == len(header) else default_split
-            part = parts.setdefault(split, SplitInput(lang, split, [], Counter()))
-            if len(row) != len(header) or not row[i_path].strip():
-                part.dropped[MALFORMED_ROW] += 1
-                continue
-            path = (root / row[i_path].strip()).resolve()
-            rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
-            speaker = row[i_spk] if i_spk is not None else ""
-            part.utterances.append(Utterance(_utt_id(rel), path, row[i_text], lang, speaker))
+    reader = csv.reader(read_text_lines(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None) or []
+    i_path = _column(header, PATH_COLUMNS, tsv, "audio path")
+    i_text = _column(header, TEXT_COLUMNS, tsv, "transcript")
+    i_spk = header.index("speaker") if "speaker" in header else None
+    i_split = header.index("split") if "split" in header else None
+    for row in reader:
+        if not row:
+            continue
+        split = row[i_split].strip() if i_split is not None and len(row) == len(header) else default_split
+        part = parts.setdefault(split, SplitInput(lang, split, [], Counter()))
+        if len(row) != len(header) or not row[i_path].strip():
+            part.dropped[MALFORMED_ROW] += 1
+            continue
+        path = (root / row[i_path].strip()).resolve()
+        rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+        speaker = row[i_spk] if i_spk is not None else ""
+        part.utterances.append(Utterance(_utt_id(rel), path, row[i_text], lang, speaker))
     return parts
 
 

@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
+from sshr_cli.io import read_text_lines
 from sshr_cli.data.manifest import SPLITS
 from sshr_cli.data.prepare import MALFORMED_ROW, SourceInput, SplitInput, Utterance
 from sshr_cli.errors import ConfigError, DataError
@@ -96,19 +97,18 @@ def read_transcript(path: Path, lang: str, split: str, few_shot: frozenset[str] 
                         f"(train: transcript_10min_train.txt or transcript_1h_train.txt)")
     result = SplitInput(lang, split, [], Counter())
     wav_dir = path.parent / WAV_DIR
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.strip().split(maxsplit=2)
-            if not parts:
-                continue
-            if len(parts) < 2:
-                result.dropped[MALFORMED_ROW] += 1
-                continue
-            utt_id, text = parts[0], (parts[2] if len(parts) == 3 else "")
-            if few_shot is not None and utt_id not in few_shot:
-                result.dropped[FEW_SHOT_REASON] += 1
-                continue
-            result.utterances.append(Utterance(utt_id, wav_dir / f"{utt_id}.wav", text, lang, ""))
+    for line in read_text_lines(path):
+        parts = line.strip().split(maxsplit=2)
+        if not parts:
+            continue
+        if len(parts) < 2:
+            result.dropped[MALFORMED_ROW] += 1
+            continue
+        utt_id, text = parts[0], (parts[2] if len(parts) == 3 else "")
+        if few_shot is not None and utt_id not in few_shot:
+            result.dropped[FEW_SHOT_REASON] += 1
+            continue
+        result.utterances.append(Utterance(utt_id, wav_dir / f"{utt_id}.wav", text, lang, ""))
     return result
 
 

@@ -20,8 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY
-from sshr_cli.errors import CheckpointError
+from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE
+from sshr_cli.errors import CheckpointError, ConfigError
 from sshr_cli.text.vocab import Vocab
 
 
@@ -134,6 +134,31 @@ def _load_sshr(folder: Path, device: str, source: str) -> Recognizer:
     from sshr_cli.model.sshr import SSHRForCTC  # written with the model (issue 4)
 
     model = SSHRForCTC.from_pretrained(folder).to(device).eval()
+    meta = {"sshr": model.sshr_config.to_dict()}
+    units = _recorded_units(folder)
+    if units:
+        meta["units"] = units
     return Recognizer(model, model.vocab, "sshr", source, languages=tuple(model.sshr_config.languages),
-                      do_normalize=_do_normalize(folder), device=device,
-                      meta={"sshr": model.sshr_config.to_dict()})
+                      do_normalize=_do_normalize(folder), device=device, meta=meta)
+
+
+def _recorded_units(folder: Path) -> str | None:
+    """"phonemes" or "chars", as finetune recorded them in train_summary.json (None if absent)."""
+    path = folder / TRAIN_SUMMARY_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("units") if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def resolve_device(name: str) -> str:
+    """'auto' -> cuda when visible, else cpu; a one-line ConfigError for an unusable name."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {name}: no CUDA GPU is visible to torch here; use --device cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ConfigError(f"--device {name!r}: use cpu, cuda, cuda:N or auto")
+    return name

@@ -20,6 +20,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
+from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.errors import CheckpointError
 from sshr_cli.io import atomic_dir
 
@@ -27,7 +28,7 @@ LAST, BEST = "last", "best"
 TRAINER_STATE = "trainer_state.pt"
 UNIGRAMS = "unigrams.txt"
 RECIPE_FILE = "train_config.yaml"
-SUMMARY_FILE = "train_summary.json"  # update, dev result, units: what this checkpoint is
+SUMMARY_FILE = TRAIN_SUMMARY_FILE  # update, dev result, units: what this checkpoint is
 
 
 def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
