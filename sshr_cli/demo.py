@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from sshr_cli.errors import ConfigError, SshrError
+from sshr_cli.io import write_text
 
 DEMO_LANGS = ("en", "de", "fr", "es")
 DEMO_CLIPS_PER_LANG = 60  # train+dev+test clips per language in the generated release
@@ -116,7 +117,7 @@ def _combine_test_manifests(data_dir: Path, langs: tuple[str, ...], out: Path) -
     lines = []
     for lang in langs:
         lines += (data_dir / lang / "test.jsonl").read_text(encoding="utf-8").splitlines()
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(out, "\n".join(lines) + "\n")
     return out
 
 

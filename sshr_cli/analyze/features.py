@@ -74,19 +74,10 @@ def _hf_encoder(folder: Path):
 
 
 def batch_waves(waves: Sequence[np.ndarray], do_normalize: bool, device: str):
-    """Zero-pad to the longest; per-utterance mean/variance normalisation over valid samples (as Recognizer)."""
-    import torch
+    """Zero-pad and normalise exactly as decoding does (sshr_cli.model.inference.pad_batch)."""
+    from sshr_cli.model.inference import pad_batch
 
-    lengths = torch.tensor([len(w) for w in waves])
-    x = torch.zeros(len(waves), int(lengths.max()))  # [B, S]
-    mask = torch.zeros_like(x, dtype=torch.long)
-    for i, w in enumerate(waves):
-        w = torch.as_tensor(np.asarray(w, dtype=np.float32))
-        if do_normalize:
-            w = (w - w.mean()) / torch.sqrt(w.var(unbiased=False) + 1e-7)
-        x[i, : len(w)] = w
-        mask[i, : len(w)] = 1
-    return x.to(device), mask.to(device)
+    return pad_batch(waves, do_normalize, device)
 
 
 def duration_batches(utts: Sequence[Utterance], batch_s: float) -> list[list[int]]:

@@ -6,7 +6,7 @@ paper. No torch import here, so recipes and the CLI can build and check configs 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 
 from sshr_cli.errors import ConfigError
 
@@ -104,5 +104,3 @@ class SSHRConfig:
             raise ConfigError(f"unknown model option(s) {unknown}; known: {sorted(known)}")
         return cls(**d)
 
-    def with_languages(self, languages) -> "SSHRConfig":
-        return replace(self, languages=tuple(languages))

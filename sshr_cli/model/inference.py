@@ -46,18 +46,7 @@ class Recognizer:
 
     def batch(self, waves: Sequence[np.ndarray]):
         """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""
-        import torch
-
-        lengths = torch.tensor([len(w) for w in waves])
-        x = torch.zeros(len(waves), int(lengths.max()))  # [B, S]
-        mask = torch.zeros_like(x, dtype=torch.long)
-        for i, w in enumerate(waves):
-            w = torch.as_tensor(np.asarray(w, dtype=np.float32))
-            if self.do_normalize:
-                w = (w - w.mean()) / torch.sqrt(w.var(unbiased=False) + 1e-7)
-            x[i, : len(w)] = w
-            mask[i, : len(w)] = 1
-        return x.to(self.device), mask.to(self.device)
+        return pad_batch(waves, self.do_normalize, self.device)
 
     def __call__(self, waves: Sequence[np.ndarray]) -> RecognizerOutput:
         import torch
@@ -71,6 +60,22 @@ class Recognizer:
             logits = self.model(input_values=x, attention_mask=mask).logits  # [B, T, V]
             lengths = self.model._get_feat_extract_output_lengths(mask.sum(-1))
             return RecognizerOutput(logits.float().log_softmax(-1), lengths, None)
+
+
+def pad_batch(waves: Sequence[np.ndarray], do_normalize: bool, device: str = "cpu"):
+    """[S_i] waves -> input_values [B, S] (zero-padded, each normalised over its own samples), mask [B, S]."""
+    import torch
+
+    lengths = torch.tensor([len(w) for w in waves])
+    x = torch.zeros(len(waves), int(lengths.max()))  # [B, S]
+    mask = torch.zeros_like(x, dtype=torch.long)
+    for i, w in enumerate(waves):
+        w = torch.as_tensor(np.asarray(w, dtype=np.float32))
+        if do_normalize:
+            w = (w - w.mean()) / torch.sqrt(w.var(unbiased=False) + 1e-7)
+        x[i, : len(w)] = w
+        mask[i, : len(w)] = 1
+    return x.to(device), mask.to(device)
 
 
 def load_recognizer(name_or_path: str | Path, device: str = "cpu") -> Recognizer:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sshr_cli.io import write_json
+
 TINY_ENCODER = dict(
     hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64,
     conv_dim=(32, 32, 32, 32, 32, 32, 32), num_conv_pos_embeddings=16,
@@ -48,8 +50,6 @@ def save_tiny_encoder(out_dir: str | Path, seed: int = 0, stable_layer_norm: boo
 
 def save_tiny_ctc(out_dir: str | Path, vocab: dict[str, int], seed: int = 0, **overrides) -> Path:
     """A random HF `Wav2Vec2ForCTC` folder with its processor, as the HF example script writes."""
-    import json
-
     import torch
     from transformers import (Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC,
                               Wav2Vec2Processor)
@@ -59,7 +59,7 @@ def save_tiny_ctc(out_dir: str | Path, vocab: dict[str, int], seed: int = 0, **o
     torch.manual_seed(seed)
     cfg = encoder_config(True, vocab_size=len(vocab), pad_token_id=vocab["<pad>"], **overrides)
     Wav2Vec2ForCTC(cfg).save_pretrained(out_dir)
-    (out_dir / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    write_json(out_dir / "vocab.json", vocab)
     tok = Wav2Vec2CTCTokenizer(str(out_dir / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|")
     fe = Wav2Vec2FeatureExtractor(sampling_rate=16_000, do_normalize=True, return_attention_mask=True)
     Wav2Vec2Processor(feature_extractor=fe, tokenizer=tok).save_pretrained(out_dir)

@@ -24,7 +24,7 @@ from sshr_cli.data.dataset import (DurationBatchSampler, SpeechDataset, collate,
                                    load_utterances)
 from sshr_cli.data.manifest import manifest_path, prepared_langs, report_path, vocab_path
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
-from sshr_cli.io import read_jsonl, write_text
+from sshr_cli.io import write_text
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
@@ -518,8 +518,3 @@ def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
         elif va != vb and not (isinstance(va, (list, tuple)) and isinstance(vb, (list, tuple)) and list(va) == list(vb)):
             keys.append(f"{prefix}{k}: {va!r} -> {vb!r}")
     return keys
-
-
-def read_metrics(out_dir: Path, split: str = "train") -> list[dict]:
-    path = Path(out_dir) / "metrics.jsonl"
-    return [r for r in read_jsonl(path) if r.get("split") == split] if path.is_file() else []
