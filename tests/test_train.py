@@ -98,12 +98,12 @@ def _weights(folder):
 
 
 class _Model:
-    """Stands in for SSHRForCTC.save_pretrained when only the folder logic is under test."""
+    """Stands in for SSHRForCTC.write_files when only the folder logic is under test."""
 
     def __init__(self, fail=False):
         self.fail = fail
 
-    def save_pretrained(self, folder, extra=None):
+    def write_files(self, folder, extra=None):
         (folder / "model.safetensors").write_text("weights")
         for name, text in (extra or {}).items():
             (folder / name).write_text(text if isinstance(text, str) else json.dumps(text))

@@ -293,17 +293,21 @@ class SSHRForCTC(nn.Module):
         `extra` maps file names to contents written into the same folder (str -> text,
         bytes -> bytes, dict/list -> JSON), e.g. {"unigrams.txt": "..."}.
         """
-        from safetensors.torch import save_file
-
         folder = Path(folder)
         with atomic_dir(folder) as tmp:
-            write_json(tmp / "config.json", self.config_dict())
-            state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
-            save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
-            _save_processor(tmp, self.vocab, self.feature_extractor_config)
-            for name, content in (extra or {}).items():
-                _write_extra(tmp / name, content)
+            self.write_files(tmp, extra)
         return folder
+
+    def write_files(self, folder: Path, extra: dict | None = None) -> None:
+        """The files of save_pretrained, written into `folder` as it is (the caller makes it atomic)."""
+        from safetensors.torch import save_file
+
+        write_json(folder / "config.json", self.config_dict())
+        state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
+        _save_processor(folder, self.vocab, self.feature_extractor_config)
+        for name, content in (extra or {}).items():
+            _write_extra(folder / name, content)
 
     def config_dict(self) -> dict:
         """config.json: the encoder config, our SSHR config and the versions used."""

@@ -37,8 +37,8 @@ def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
     files = {RECIPE_FILE: recipe_yaml, UNIGRAMS: "".join(f"{w}\n" for w in unigrams)}
     if summary is not None:
         files[SUMMARY_FILE] = summary
-    with atomic_dir(folder) as tmp:
-        model.save_pretrained(tmp, extra=files)
+    with atomic_dir(folder) as tmp:  # one temp folder for the model files and the trainer state
+        model.write_files(tmp, extra=files)
         if trainer_state is not None:
             torch.save(trainer_state, tmp / TRAINER_STATE)
     return folder
