@@ -108,3 +108,17 @@ def test_missing_encoder_folder_is_a_one_line_hub_error(tmp_path):
 
     with pytest.raises(HubError, match="neither a folder nor a Hub id"):
         SSHRForCTC.from_encoder(tmp_path / "missing", SSHRConfig(), TINY_VOCAB)
+
+
+def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
+    """The tiny encoder is saved without masking, so masked_spec_embed is new at load time; some
+    transformers 5.x releases left it uninitialised (NaN loss). It must be finite, in [0, 1)."""
+    model = tiny_model(root, mask_time_prob=0.5, mask_time_length=2, **SMALL_SSHR)
+    emb = model.encoder_model.masked_spec_embed
+    assert torch.isfinite(emb).all() and emb.min() >= 0 and emb.max() < 1 and emb.std() > 0
+    from sshr_cli.model.sshr import _init_missing_mask_embedding
+
+    with torch.no_grad():
+        emb.fill_(float("nan"))
+    _init_missing_mask_embedding(model.encoder_model, ())
+    assert torch.isfinite(emb).all()

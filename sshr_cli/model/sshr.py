@@ -146,9 +146,11 @@ class SSHRForCTC(nn.Module):
         ec.update(dict(mask_time_prob=config.mask_time_prob, mask_feature_prob=config.mask_feature_prob,
                        layerdrop=0.0))
         try:
-            encoder = AutoModel.from_pretrained(source, config=ec, attn_implementation=ATTN_IMPLEMENTATION)
+            encoder, info = AutoModel.from_pretrained(source, config=ec, attn_implementation=ATTN_IMPLEMENTATION,
+                                                      output_loading_info=True)
         except (OSError, ValueError) as exc:
             raise HubError(f"cannot load encoder weights from '{source}' ({_first_line(exc)})") from exc
+        _init_missing_mask_embedding(encoder, info.get("missing_keys", ()))
         return cls(encoder, config, vocab, _feature_extractor_dict(source))
 
     # ---- views
@@ -437,6 +439,16 @@ def _check_head_size(weights: Path, vocab: Vocab, folder: Path) -> None:
         raise CheckpointError(f"{folder}: vocab.json has {len(vocab)} tokens (blank '{vocab.tokens[BLANK_ID]}' at "
                               f"id {BLANK_ID}) but the CTC head has {outputs} outputs; use the vocab.json it was "
                               "trained with")
+
+
+def _init_missing_mask_embedding(encoder, missing_keys) -> None:
+    """A checkpoint saved without masking has no masked_spec_embed; some transformers 5.x releases
+    (5.17 seen) leave the new parameter uninitialised (NaN losses), so draw it as HF's init does."""
+    emb = getattr(encoder, "masked_spec_embed", None)
+    if emb is not None and (any(k.endswith("masked_spec_embed") for k in missing_keys)
+                            or not torch.isfinite(emb).all()):
+        with torch.no_grad():
+            emb.uniform_()
 
 
 def _feature_extractor_dict(source: str) -> dict:
