@@ -281,6 +281,7 @@ def decode(
     out: Optional[Path] = typer.Option(None, help="Manifest out (default: <manifest>.hyps.jsonl)."),
     max_batch_seconds: float = typer.Option(DEFAULT_MAX_BATCH_S, help="Audio seconds per inference batch."),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N or auto."),
+    precision: str = typer.Option("auto", help="GPU autocast: auto (bf16 where supported), bf16, fp16 or fp32; CPU runs fp32."),
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
     stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
     lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
@@ -301,7 +302,7 @@ def decode(
         beam = BeamOptions(str(lm) if lm else None, alpha, beta, beam_width, tuple(split_csv(hotwords) or ()),
                            hotword_weight, nbest, workers, backend=decoder)
         beam.check()
-    options = DecodeOptions(chunk_seconds or None, stride_seconds, max_batch_seconds, beam)
+    options = DecodeOptions(chunk_seconds or None, stride_seconds, max_batch_seconds, beam, precision)
     options.check()
     model_id = _decode_model(model)
     device = _device(device)

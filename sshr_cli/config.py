@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 import yaml
 
+from sshr_cli.constants import PRECISIONS
 from sshr_cli.errors import ConfigError
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"  # the repository's recipes/
@@ -157,7 +158,6 @@ def from_dict(raw: dict, where: str = "recipe") -> RunConfig:
     return cfg
 
 
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 ARCHS = ("sshr", "ctc")
 
 

@@ -37,3 +37,5 @@ TRAIN_SUMMARY_FILE = "train_summary.json"  # finetune's record of a checkpoint: 
 WORKSPACE_FILE = "sshr.toml"
 DEFAULT_DATA_DIR = "data"
 DEFAULT_EXP_DIR = "exp"
+
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # autocast on GPU; auto = bf16 where supported, else fp16; CPU runs fp32

@@ -64,6 +64,16 @@ def test_unknown_device_is_one_line(ws, monkeypatch):
     one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "tpu"), "--device")
 
 
+def test_unknown_precision_is_one_line(ws, monkeypatch):
+    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--precision", "int8"), "--precision")
+
+
+def test_precision_is_fp32_on_cpu(ws, monkeypatch):
+    a = run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--precision", "bf16")
+    b = run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--precision", "fp32")
+    assert a.exit_code == 0 and a.stdout == b.stdout  # autocast applies on GPU only
+
+
 def test_stereo_8khz_works(ws, monkeypatch):
     assert run(ws, monkeypatch, "stereo8k.wav", "--model", "tiny").exit_code == 0
 

@@ -66,6 +66,8 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
     decoder = {"type": "greedy"} if beam is None else {"type": "beam", **{
         k: v for k, v in asdict(beam).items() if k not in ("workers", "start_method")}}
     decoder.update(chunk_seconds=options.chunk_s, stride_seconds=options.stride_s)
+    if str(rec.device).startswith("cuda"):
+        decoder["precision"] = options.precision
     meta = {"model": rec.source, "decoder": decoder}
     if lang:
         meta["expected_language"] = lang

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sshr_cli.constants import DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_STRIDE_S, SAMPLE_RATE_HZ
+from sshr_cli.constants import DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_STRIDE_S, PRECISIONS, SAMPLE_RATE_HZ
 from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec
 from sshr_cli.decode.chunking import AudioSource, Window, local_frames, plan_windows
 from sshr_cli.decode.greedy import collapse
@@ -37,8 +37,11 @@ class DecodeOptions:
     stride_s: float = DEFAULT_STRIDE_S
     max_batch_s: float = DEFAULT_MAX_BATCH_S  # audio seconds per inference batch, padding included
     beam: BeamOptions | None = None  # None: greedy
+    precision: str = "auto"  # auto | bf16 | fp16 | fp32: autocast on GPU (auto = bf16 where supported); CPU is fp32
 
     def check(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"--precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
         if self.max_batch_s <= 0:
             raise ConfigError(f"--max-batch-seconds must be positive, got {self.max_batch_s}")
         if self.chunk_s and self.chunk_s <= 2 * self.stride_s:
@@ -150,7 +153,7 @@ def _run_batches(rec, files: list[_File], options: DecodeOptions, progress) -> I
     """Run the model batch by batch; yield each file as soon as all its windows are back."""
     hop = round(rec.frame_stride_s * SAMPLE_RATE_HZ)
     for batch in _batches(files, options.max_batch_s * SAMPLE_RATE_HZ):
-        out = rec([f.source.read(w.start, w.stop) for f, w in batch])
+        out = rec([f.source.read(w.start, w.stop) for f, w in batch], options.precision)
         log_probs = out.log_probs.cpu().numpy()  # [B, T, V]
         lengths = out.lengths.cpu().tolist()
         lid = out.lid_probs.cpu().numpy() if out.lid_probs is not None else None  # [B, n_langs]

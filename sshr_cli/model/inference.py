@@ -14,13 +14,14 @@ Kinds: an sshr checkpoint folder (or a run folder exp/NAME, which stands for exp
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE
+from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, PRECISIONS, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE
 from sshr_cli.errors import CheckpointError, ConfigError
 from sshr_cli.text.vocab import Vocab
 
@@ -48,11 +49,14 @@ class Recognizer:
         """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""
         return pad_batch(waves, self.do_normalize, self.device)
 
-    def __call__(self, waves: Sequence[np.ndarray]) -> RecognizerOutput:
+    def __call__(self, waves: Sequence[np.ndarray], precision: str = "fp32") -> RecognizerOutput:
+        """Forward pass; precision "auto"/"bf16"/"fp16" autocast on CUDA (CPU always runs fp32)."""
         import torch
 
         x, mask = self.batch(waves)
-        with torch.inference_mode():
+        dtype = amp_dtype(precision, self.device)
+        amp = torch.autocast("cuda", dtype=dtype) if dtype is not None else nullcontext()
+        with torch.inference_mode(), amp:
             if self.kind == "sshr":
                 out = self.model(input_values=x, attention_mask=mask)
                 lid = out.lid_logits.softmax(-1).float() if out.lid_logits is not None else None
@@ -60,6 +64,19 @@ class Recognizer:
             logits = self.model(input_values=x, attention_mask=mask).logits  # [B, T, V]
             lengths = self.model._get_feat_extract_output_lengths(mask.sum(-1))
             return RecognizerOutput(logits.float().log_softmax(-1), lengths, None)
+
+
+def amp_dtype(precision: str, device: str):
+    """The autocast dtype for a precision name on a device; None means plain fp32."""
+    import torch
+
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if not str(device).startswith("cuda") or precision == "fp32":
+        return None
+    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
+        return torch.float16
+    return torch.bfloat16
 
 
 def pad_batch(waves: Sequence[np.ndarray], do_normalize: bool, device: str = "cpu"):

@@ -25,6 +25,7 @@ from sshr_cli.data.dataset import (DurationBatchSampler, SpeechDataset, collate,
 from sshr_cli.data.manifest import manifest_path, prepared_langs, report_path, vocab_path
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
 from sshr_cli.io import write_text
+from sshr_cli.model.inference import amp_dtype
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
@@ -194,7 +195,7 @@ class Trainer:
             betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay,
             fused=True)  # one kernel per step (CPU too: the per-tensor loop cost ~25% of a CPU step)
         self.scheduler = make_scheduler(self.optimizer, self.cfg.train.max_steps, self.cfg.schedule)
-        self.amp_dtype = _amp_dtype(self.cfg.train.precision, self.info.device)
+        self.amp_dtype = amp_dtype(self.cfg.train.precision, self.info.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         if self.info.device == "cpu" and self.cfg.train.precision in ("bf16", "fp16"):
             self.say(f"[yellow]train.precision={self.cfg.train.precision} applies on GPU only; this CPU run is fp32[/]")
@@ -499,14 +500,6 @@ def _languages(data_dir: Path, wanted, data_cfg) -> list[str]:
                 have = ", ".join(found) or "none"
                 raise DataError(f"{manifest_path(data_dir, lang, split)} not found (prepared languages: {have})")
     return langs
-
-
-def _amp_dtype(precision: str, device: str):
-    if not device.startswith("cuda") or precision == "fp32":
-        return None
-    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
-        return torch.float16
-    return torch.bfloat16
 
 
 def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
