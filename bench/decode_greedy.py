@@ -19,8 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
-def make_clips(folder: Path, n: int) -> list[Path]:
+def make_clips(folder: Path, n: int, data: Path | None = None) -> list[Path]:
+    """n 16 kHz wav clips: spoken by espeak-ng, or read from a prepared folder's manifests (--data)."""
     import soundfile as sf
+
+    if data is not None:
+        return clips_from_manifests(folder, n, data)
 
     from helpers_decode import espeak
     from sshr_cli.audio import load_audio
@@ -35,6 +39,22 @@ def make_clips(folder: Path, n: int) -> list[Path]:
     return paths
 
 
+def clips_from_manifests(folder: Path, n: int, data: Path) -> list[Path]:
+    """For machines without espeak-ng: the first n clips listed in DATA/*/train.jsonl, as 16 kHz wav."""
+    import json
+
+    import soundfile as sf
+
+    from sshr_cli.audio import load_audio
+
+    rows = [json.loads(line) for m in sorted(data.glob("*/train.jsonl")) for line in m.read_text().splitlines()]
+    paths = []
+    for i, row in enumerate(rows[:n]):
+        sf.write(folder / f"clip{i:03d}.wav", load_audio(row["audio_filepath"]), 16_000)
+        paths.append(folder / f"clip{i:03d}.wav")
+    return paths
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=60)
@@ -43,6 +63,7 @@ def main() -> None:
     ap.add_argument("--pipeline-batch", type=int, default=8, help="batch_size for the second pipeline run")
     ap.add_argument("--max-batch-seconds", type=float, default=120.0)
     ap.add_argument("--repeats", type=int, default=3, help="timed rounds; the median of each is reported")
+    ap.add_argument("--data", type=Path, default=None, help="take clips from this prepared folder (no espeak-ng)")
     args = ap.parse_args()
 
     import soundfile as sf
@@ -60,12 +81,15 @@ def main() -> None:
     torch.manual_seed(0)
     tmp = Path(tempfile.mkdtemp(prefix="bench_greedy_"))
     model = save_tiny_ctc(tmp / "model", CHAR_VOCAB, **(MMS_300M_ENCODER if args.arch == "mms300m" else {}))
-    clips = make_clips(tmp, args.clips)
+    clips = make_clips(tmp, args.clips, args.data)
     audio_s = sum(sf.info(str(c)).duration for c in clips)
     device = torch.device(args.device)
 
     rec = load_recognizer(model, device=args.device)
-    pipe = pipeline("automatic-speech-recognition", model=str(model), device=device)
+    # On a GPU both sides run bf16 (sshr decode's default there; the pipeline is given dtype=bf16)
+    half = args.device.startswith("cuda")
+    pipe = pipeline("automatic-speech-recognition", model=str(model), device=device,
+                    **({"dtype": torch.bfloat16} if half else {}))
 
     def load(c):
         return {"raw": sf.read(str(c), dtype="float32")[0], "sampling_rate": 16_000}
@@ -85,7 +109,7 @@ def main() -> None:
     ours, theirs, theirs_b = outputs["ours"], outputs["pipe"], outputs["pipe_b"]
 
     same = sum(a.text == " ".join(b.split()) for a, b in zip(ours, theirs))
-    print(f"device {args.device}, arch {args.arch}, {len(clips)} clips, {audio_s:.1f} s of audio, "
+    print(f"device {args.device} ({'bf16' if half else 'fp32'} both sides), arch {args.arch}, {len(clips)} clips, {audio_s:.1f} s of audio, "
           f"median of {args.repeats} interleaved rounds (shared machine: other load hits all three alike)")
     print(f"sshr transcribe (batched by duration): {t_ours:7.2f} s  {audio_s / t_ours:8.1f} x real time")
     print(f"transformers pipeline, one call a file: {t_pipe:7.2f} s  {audio_s / t_pipe:8.1f} x real time"

@@ -2,7 +2,8 @@
 # One GPU benchmark, at most 8 minutes in all: MMS-300M-shaped random SSHR and the plain-CTC
 # baseline in bf16 (facebook/mms-300m's architecture with random weights; no download).
 #
-# Usage: bash bench/gpu.sh [--tiny]
+# Usage: [SSHR_BENCH_DATA=prepared/] bash bench/gpu.sh [--tiny]
+#   SSHR_BENCH_DATA  a prepared folder to read clips from, for machines without espeak-ng
 #   --tiny   tiny encoder on CPU, fp32, well under a minute: checks that the script works
 #
 # Parts, each under its own time limit, in this order:
@@ -46,7 +47,8 @@ echo "== 1. greedy decode RTF (random MMS-300M shape, bf16)"
 part 100 "$python" "$root/bench/_gpu_decode.py"
 if [ -f "$root/bench/decode_greedy.py" ]; then
   echo "== 2. sshr decode vs transformers pipeline (MMS-300M shape)"
-  part 80 "$python" "$root/bench/decode_greedy.py" --device cuda --arch mms300m --clips 40 --repeats 2
+  part 80 "$python" "$root/bench/decode_greedy.py" --device cuda --arch mms300m --clips 40 --repeats 2 \
+      ${SSHR_BENCH_DATA:+--data "$SSHR_BENCH_DATA"}
 fi
 if [ -f "$root/bench/gpu_train.sh" ]; then
   echo "== 3. training (bench/gpu_train.sh, $(left) s left)"

@@ -4,7 +4,7 @@
 # for two batch sizes, then a short real `sshr finetune` on generated data to time the whole loop.
 #   bash bench/gpu_train.sh            (from the repository root, on a machine with a CUDA GPU)
 # Needs no network: the encoder weights are random, the corpus is generated with espeak-ng
-# (the last part is skipped when espeak-ng is missing).
+# (the last part needs $SSHR_BENCH_DATA or espeak-ng).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
@@ -19,22 +19,33 @@ budget 150 $PY bench/train_step.py --shape mms-300m --device cuda --precision bf
 echo "== step time, MMS-300M shape, bf16, 192 s of audio per batch (16 x 12 s)"
 budget 150 $PY bench/train_step.py --shape mms-300m --device cuda --precision bf16 --batch-seconds 192 --steps 10 --warmup 3
 
-if command -v espeak-ng >/dev/null; then
-  echo "== the whole loop: sshr finetune, tiny recipe on GPU (data loading, eval, checkpoints included)"
-  tmp=$(mktemp -d)
-  budget 120 $PY - "$tmp" <<'PY'
-import sys
-from pathlib import Path
-sys.path.insert(0, "tests")
-from helpers_train import write_prepared
-from sshr_cli.data.synthetic import generate_commonvoice
-root = generate_commonvoice(Path(sys.argv[1]) / "cv", ["en", "de"], clips_per_lang=20, seed=1)
-write_prepared(root, Path(sys.argv[1]) / "data")
-PY
-  budget 120 $PY -m sshr_cli finetune --config synthetic/tiny --data "$tmp/data" --out "$tmp/exp" \
-      --max-steps 60 --set train.precision=bf16 --no-progress
-  $PY -c "import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; t=[r for r in rows if r['split']=='train']; print('audio-s/s (last rows):', [round(r['audio_s_per_s'],1) for r in t[-3:]])" "$tmp/exp/metrics.jsonl"
-  rm -rf "$tmp"
-else
-  echo "espeak-ng not installed: skipping the whole-loop run"
+# The whole loop on the MMS-300M shape: `sshr finetune` (data loading, bf16, the optimiser, logging)
+# for SSHR and the baseline. Data: $SSHR_BENCH_DATA (a prepared folder, e.g. one made here and
+# carried over) or a corpus generated with espeak-ng; skipped when neither is available.
+data=${SSHR_BENCH_DATA:-}
+tmp=$(mktemp -d)
+if [ -z "$data" ] && command -v espeak-ng >/dev/null; then
+  $PY -m sshr_cli synth commonvoice "$tmp/corpora" --langs en,de,fr,es --clips 30 --seed 0 >/dev/null
+  $PY -m sshr_cli prepare commonvoice "$tmp/corpora/cv-corpus-0.1-synthetic" --out "$tmp/data" >/dev/null
+  data=$tmp/data
 fi
+if [ -n "$data" ]; then
+  $PY -c "import sys; from sshr_cli.model.tiny import save_tiny_encoder, MMS_300M_ENCODER as M; save_tiny_encoder(sys.argv[1], **M)" "$tmp/mms300m"
+  for arch in baseline sshr; do
+    echo "== the whole loop: sshr finetune commonvoice/$arch, MMS-300M shape (random), bf16, 96 s batches, ${FINETUNE_STEPS:-40} updates"
+    budget 150 $PY -m sshr_cli finetune --config "commonvoice/$arch" --data "$data" --model "$tmp/mms300m" \
+        --out "$tmp/exp_$arch" --max-steps "${FINETUNE_STEPS:-40}" --no-progress \
+        --set train.precision=bf16 --set train.freeze_encoder_steps=0 --set train.eval_every=100000 \
+        --set train.log_every=10 --set data.max_batch_seconds=96 || echo "(finetune $arch did not finish)"
+    [ ! -f "$tmp/exp_$arch/metrics.jsonl" ] || $PY - "$tmp/exp_$arch/metrics.jsonl" "$arch" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"train"' in l]
+last = [r["audio_s_per_s"] for r in rows[1:]] or [r["audio_s_per_s"] for r in rows]
+rate = sum(last) / len(last)
+print(f"RESULT finetune_loop arch={sys.argv[2]} audio_s_per_s={rate:.1f} rows={len(last)} padding={rows[-1]['padding']:.3f}")
+PY
+  done
+else
+  echo "no prepared data (set SSHR_BENCH_DATA) and no espeak-ng: skipping the whole-loop run"
+fi
+rm -rf "$tmp"
