@@ -46,7 +46,7 @@ class SSHROutput:
     logits: torch.Tensor  # [B, T, V] final CTC head (language frame removed)
     output_lengths: torch.Tensor  # [B] valid frames per utterance
     lid_logits: torch.Tensor | None = None  # [B, n_lang]; None without a language head
-    losses: dict[str, float] = field(default_factory=dict)  # the terms computed: "ctc", "inter_ctc", "lid"
+    losses: dict[str, torch.Tensor] = field(default_factory=dict)  # detached terms: "ctc", "inter_ctc", "lid"
     hidden_states: tuple[torch.Tensor, ...] | None = None  # [B, T, D] per layer, 0 = input of layer 1
     lid_frame: torch.Tensor | None = None  # [B, D] the pooled language frame; None when lid_layer is off
 
@@ -270,11 +270,11 @@ class SSHRForCTC(nn.Module):
         return hidden, log_probs
 
     def _loss(self, logits, inter_log_probs, lengths, labels, lid_logits, lang_ids):
-        """(1-w)*CTC_final + w*mean(CTC_inter) + lid_weight*CE_lid; the terms as floats."""
+        """(1-w)*CTC_final + w*mean(CTC_inter) + lid_weight*CE_lid; the terms as detached tensors
+        (no host sync: the training loop reads them when it logs)."""
         cfg = self.sshr_config
-        if labels.numel() and int(labels.max()) >= logits.shape[-1]:
-            raise DataError(f"labels contain id {int(labels.max())} but the vocabulary has {logits.shape[-1]} "
-                            "tokens; encode targets with the checkpoint's vocab.json")
+        if labels.device.type == "cpu":  # on a GPU this check would stall every step; finetune checks on the host
+            check_targets(labels, lang_ids, logits.shape[-1], lid_logits.shape[-1] if lid_logits is not None else 0)
         final = ctc_loss(logits, labels, lengths)
         total, terms = final, {"ctc": final}
         if inter_log_probs:
@@ -283,10 +283,9 @@ class SSHRForCTC(nn.Module):
             terms["inter_ctc"] = inter
         if lid_logits is not None and lang_ids is not None and cfg.lid_weight > 0:
             lid = lid_loss(lid_logits, lang_ids.to(lid_logits.device))
-            if lid is not None:
-                total = total + cfg.lid_weight * lid
-                terms["lid"] = lid
-        return total, {k: float(v.detach()) for k, v in terms.items()}
+            total = total + cfg.lid_weight * lid
+            terms["lid"] = lid
+        return total, {k: v.detach() for k, v in terms.items()}
 
     # ---- checkpoints
     def save_pretrained(self, folder: str | Path, extra: dict | None = None) -> Path:
@@ -367,15 +366,24 @@ def _ctc(log_probs: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -
                           valid.sum(-1), blank=BLANK_ID, reduction=CTC_LOSS_REDUCTION, zero_infinity=True)
 
 
-def lid_loss(lid_logits: torch.Tensor, lang_ids: torch.Tensor) -> torch.Tensor | None:
-    """Cross-entropy over utterances with a language (LID_IGNORE_ID = none); None if no utterance has one."""
-    labelled = lang_ids != LID_IGNORE_ID
-    if not bool(labelled.any()):
-        return None
-    if int(lang_ids[labelled].min()) < 0 or int(lang_ids[labelled].max()) >= lid_logits.shape[-1]:
-        raise DataError(f"lang_ids must be in 0..{lid_logits.shape[-1] - 1} (model.languages) or "
-                        f"{LID_IGNORE_ID}; got {lang_ids.tolist()}")
-    return F.cross_entropy(lid_logits.float(), lang_ids, ignore_index=LID_IGNORE_ID)
+def lid_loss(lid_logits: torch.Tensor, lang_ids: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy averaged over utterances with a language (LID_IGNORE_ID = none); 0 if none has one."""
+    labelled = (lang_ids != LID_IGNORE_ID).sum()
+    summed = F.cross_entropy(lid_logits.float(), lang_ids, ignore_index=LID_IGNORE_ID, reduction="sum")
+    return summed / labelled.clamp(min=1)
+
+
+def check_targets(labels: torch.Tensor, lang_ids: torch.Tensor | None, vocab_size: int, n_langs: int) -> None:
+    """One-line DataErrors for label ids outside the vocabulary and language ids outside model.languages."""
+    if labels.numel() and int(labels.max()) >= vocab_size:
+        raise DataError(f"labels contain id {int(labels.max())} but the vocabulary has {vocab_size} "
+                        "tokens; encode targets with the checkpoint's vocab.json")
+    if lang_ids is None or not n_langs:
+        return
+    given = lang_ids[lang_ids != LID_IGNORE_ID]
+    if given.numel() and (int(given.min()) < 0 or int(given.max()) >= n_langs):
+        raise DataError(f"lang_ids must be in 0..{n_langs - 1} (model.languages) or {LID_IGNORE_ID}; "
+                        f"got {lang_ids.tolist()}")
 
 
 def masked_mean(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

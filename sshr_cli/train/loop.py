@@ -26,6 +26,7 @@ from sshr_cli.data.manifest import manifest_path, prepared_langs, report_path, v
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
 from sshr_cli.io import write_text
 from sshr_cli.model.inference import amp_dtype
+from sshr_cli.model.sshr import check_targets
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
@@ -35,6 +36,7 @@ from sshr_cli.train.schedule import make_scheduler
 
 RUN_CONFIG_FILE = "config.yaml"
 TINY_ENCODER_DIR = "tiny_encoder"
+DATA_WAIT_WARN = 0.3  # fraction of a log window spent waiting for batches before a hint is printed
 
 
 class TrainingError(SshrError):
@@ -256,7 +258,7 @@ class Trainer:
         try:
             while s.step < t.max_steps:
                 self._maybe_unfreeze()
-                loss = self._update([next(batches) for _ in range(self.cfg.optim.grad_accum)], window)
+                loss = self._update(window.fetch(batches, self.cfg.optim.grad_accum), window)
                 if on_step is not None:
                     on_step(s.step)
                 if loss is not None and s.step % t.log_every == 0:
@@ -300,26 +302,27 @@ class Trainer:
             self.ddp = self._wrap()
             self.say(f"update {self.state.step}: encoder unfrozen")
 
-    def _update(self, micro: list, window: "_Window") -> float | None:
-        """One optimizer update over `micro` batches; None if the loss was NaN/inf (step skipped)."""
-        total, parts = 0.0, {}
+    def _update(self, micro: list, window: "_Window"):
+        """One optimizer update over `micro` batches; None if the loss or gradient was NaN/inf (step
+        skipped). Losses stay on the device: the only host sync is the finiteness check."""
+        total, parts = torch.zeros((), device=self.info.device), {}
         for k, batch in enumerate(micro):
+            if self.info.device != "cpu":  # on the host, before the copy (the model checks CPU batches itself)
+                check_targets(batch.labels, batch.lang_ids, len(self.model.vocab), len(self.model.sshr_config.languages))
             batch = batch.to(self.info.device)
             sync = k == len(micro) - 1
             with (self.ddp.no_sync() if self.info.enabled and not sync else nullcontext()), self._autocast():
                 out = self.ddp(input_values=batch.input_values, attention_mask=batch.attention_mask,
                                labels=batch.labels, lang_ids=batch.lang_ids)
                 loss = out.loss / len(micro)
-                if not distributed.all_true(bool(torch.isfinite(loss).item()), self.info):
-                    return self._bad_step(len(micro))
                 self.scaler.scale(loss).backward()
-            total += loss.item()
+            total += loss.detach().float()
             for name, value in (out.losses or {}).items():
-                parts[name] = parts.get(name, 0.0) + float(value) / len(micro)
+                parts[name] = parts.get(name, 0.0) + value.detach().float() / len(micro)
             window.add_batch(batch)
-        norm = self._clip_and_step()
+        norm = self._clip_and_step(total)
         if norm is None:
-            return self._bad_step(len(micro), consumed=True)
+            return self._bad_step(len(micro))
         self.state.step += 1
         self.state.batch_in_epoch += len(micro)
         self._consecutive_bad = 0
@@ -327,22 +330,26 @@ class Trainer:
         window.add_update(total, parts, norm)
         return total
 
-    def _clip_and_step(self) -> float | None:
+    def _clip_and_step(self, loss: torch.Tensor) -> torch.Tensor | None:
+        """Unscale, clip and step; None (nothing stepped) for a non-finite loss on any rank, or a
+        non-finite gradient without fp16 loss scaling (the scaler skips those steps itself)."""
         self.scaler.unscale_(self.optimizer)
         params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
         max_norm = self.cfg.optim.max_grad_norm
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm > 0 else float("inf"))
-        finite = math.isfinite(float(norm))
-        if not finite and not self.scaler.is_enabled():
+        loss_ok, norm_ok = torch.isfinite(torch.stack([loss, norm.float()])).tolist()  # the one host sync
+        if not distributed.all_true(loss_ok, self.info) or (not norm_ok and not self.scaler.is_enabled()):
             self.optimizer.zero_grad(set_to_none=True)
+            if self.scaler.is_enabled():
+                self.scaler.update()  # unscale_ was called: close this iteration (and lower the scale)
             return None
         self.scaler.step(self.optimizer)  # fp16: skips the step itself when grads overflowed
         self.scaler.update()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(norm) if finite else float("nan")
+        return norm.detach()
 
-    def _bad_step(self, n_micro: int, consumed: bool = False) -> None:
+    def _bad_step(self, n_micro: int) -> None:
         """A NaN/inf loss: drop the gradients, move past the batches, count, stop after K in a row."""
         self.optimizer.zero_grad(set_to_none=True)
         self.state.batch_in_epoch += n_micro
@@ -366,6 +373,11 @@ class Trainer:
     # ---------------------------------------------------------------- log / eval / save
     def _log_train(self, log, bar, window: "_Window") -> None:
         row = window.row(self.state, self.optimizer, self.info)
+        if row["data_wait"] > DATA_WAIT_WARN and not getattr(self, "_warned_data_wait", False):
+            self._warned_data_wait = True
+            self.say(f"[yellow]update {self.state.step}: {100 * row['data_wait']:.0f}% of the time went to waiting "
+                     f"for audio; raise data.num_workers (now {self.cfg.data.num_workers}), set "
+                     f"data.cache_audio=true, or prepare with --resample-to-flac[/]")
         if log is not None:
             log.write(row)
             bar.update(self.state.step, f"loss {row['loss']:.3f}  lr {row['lr_heads']:.2e}  "
@@ -444,18 +456,25 @@ class Trainer:
 
 
 class _Window:
-    """Train metrics accumulated between log rows."""
+    """Train metrics accumulated between log rows (device tensors until a row is written)."""
 
     def __init__(self):
         self.loss, self.parts, self.norms, self.updates = 0.0, {}, [], 0
-        self.audio, self.padded = 0.0, 0.0
+        self.audio, self.padded, self.data_s = 0.0, 0.0, 0.0
         self.t0 = time.perf_counter()
+
+    def fetch(self, batches, n: int) -> list:
+        """The next n micro-batches, timing the wait for the data loader."""
+        t = time.perf_counter()
+        micro = [next(batches) for _ in range(n)]
+        self.data_s += time.perf_counter() - t
+        return micro
 
     def add_batch(self, batch) -> None:
         self.audio += batch.audio_seconds
         self.padded += batch.padded_seconds
 
-    def add_update(self, loss: float, parts: dict, norm: float) -> None:
+    def add_update(self, loss, parts: dict, norm) -> None:
         self.loss += loss
         self.updates += 1
         self.norms.append(norm)
@@ -467,11 +486,11 @@ class _Window:
         elapsed = time.perf_counter() - self.t0
         n = max(self.updates, 1)
         lrs = {f"lr_{g.get('name', i)}": g["lr"] for i, g in enumerate(optimizer.param_groups)}
-        row = {"step": state.step, "split": "train", "epoch": state.epoch, "loss": self.loss / n,
-               **{k: v / n for k, v in self.parts.items()}, **lrs,
-               "grad_norm": sum(self.norms) / max(len(self.norms), 1),
+        norm = float(torch.stack(self.norms).float().mean()) if self.norms else 0.0
+        row = {"step": state.step, "split": "train", "epoch": state.epoch, "loss": float(self.loss) / n,
+               **{k: float(v) / n for k, v in self.parts.items()}, **lrs, "grad_norm": norm,
                "audio_s_per_s": audio / max(elapsed, 1e-9), "padding": 1 - audio / max(padded, 1e-9),
-               "bad_steps": state.bad_steps_total}
+               "data_wait": self.data_s / max(elapsed, 1e-9), "bad_steps": state.bad_steps_total}
         self.__init__()
         return row
 
