@@ -2,6 +2,7 @@
 
     python bench/train_vs_hf.py --data DATA [--epochs 3]      # DATA: prepared by `sshr prepare`
     python bench/train_vs_hf.py --clips 30                     # generates an en+de corpus first
+    python bench/train_vs_hf.py --data DATA --device cuda --encoder ENC --batch-seconds 96   # GPU, bf16
 
 Same tiny random encoder, same training manifests, same number of epochs, plain CTC on both
 sides (sshr's arch=ctc is exactly Wav2Vec2ForCTC; the SSHR arch is timed too). HF gets what its
@@ -50,20 +51,42 @@ def steady_rate(stamps: list[float], step_audio: list[float]) -> tuple[float, fl
     return sum(step_audio[1:]), stamps[-1] - stamps[0]
 
 
-def sshr_run(data: Path, out: Path, epochs: int, arch: str) -> dict:
+def encoder_layers(folder: str) -> int:
+    import json
+
+    return json.loads((Path(folder) / "config.json").read_text())["num_hidden_layers"]
+
+
+def sshr_overrides(args, arch: str) -> list[str]:
+    """The tiny recipe, or on a GPU the given encoder in bf16 with larger batches; plain CTC or SSHR."""
+    sets = [f"model.arch={arch}"]
+    if arch == "ctc":  # exactly Wav2Vec2ForCTC: no LID frame, all layers, no Cross-CTC
+        sets += ["model.lid_layer=null", "model.num_layers=null", "model.cross_ctc_layers=[]",
+                 "model.inter_ctc_weight=0.0", "model.lid_weight=0.0"]
+    elif args.encoder and encoder_layers(args.encoder) == 24:  # the paper's layout on MMS-300M's 24 layers
+        sets += ["model.lid_layer=8", "model.num_layers=22", "model.cross_ctc_layers=[18,20,22]"]
+    if args.encoder:
+        sets += [f"model.encoder={args.encoder}"]
+    if args.batch_seconds:
+        sets += [f"data.max_batch_seconds={args.batch_seconds}", "data.max_batch_size=64"]
+    return sets + [f"train.precision={'bf16' if args.device == 'cuda' else 'fp32'}"]
+
+
+def sshr_run(data: Path, out: Path, epochs: int, arch: str, args=None) -> dict:
     """Steady-state audio and seconds, whole-run wall seconds, mean utterances per batch."""
     from sshr_cli.config import load_recipe
     from sshr_cli.train.loop import FinetuneRequest, Trainer
     from sshr_cli.train import distributed
 
-    base = load_recipe(RECIPE, [f"model.arch={arch}"])
-    info = distributed.setup(prefer_cuda=False)
+    sets = sshr_overrides(args, arch)
+    base = load_recipe(RECIPE, sets)
+    info = distributed.setup(prefer_cuda=args.device == "cuda")
     probe = Trainer(FinetuneRequest(base, data, out / "probe", "unused", show_progress=False), info)
     batches = [b for e in range(epochs) for b in probe.sampler.plan(e)]
     step_audio = [sum(probe.train_set.utts[i].duration for i in b) for b in batches]
     per_batch = int(round(np.mean([len(b) for b in batches])))
     steps = len(batches)
-    recipe = load_recipe(RECIPE, [f"model.arch={arch}", f"train.max_steps={steps}", f"train.eval_every={steps}",
+    recipe = load_recipe(RECIPE, [*sets, f"train.max_steps={steps}", f"train.eval_every={steps}",
                                   f"train.log_every={steps}"])
     trainer = Trainer(FinetuneRequest(recipe, data, out / arch, "unused", show_progress=False), info)
     for i in range(len(trainer.train_set)):  # decode up front (the recipe caches audio), as HF's side does
@@ -95,7 +118,7 @@ class _Collator:
         return batch
 
 
-def hf_run(data: Path, out: Path, epochs: int, batch_size: int) -> dict:
+def hf_run(data: Path, out: Path, epochs: int, batch_size: int, args=None) -> dict:
     from transformers import Trainer, TrainerCallback, TrainingArguments, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
 
     from sshr_cli.audio import load_audio
@@ -107,14 +130,17 @@ def hf_run(data: Path, out: Path, epochs: int, batch_size: int) -> dict:
     rows = [r for lang in prepared_langs(data) for r in load_manifest(manifest_path(data, lang, "train"))]
     items = [{"input_values": normalize_wave(load_audio(r["audio_filepath"])),
               "labels": vocab.encode(r["units"].split())} for r in rows]
-    encoder = out / "probe" / "tiny_encoder"  # the encoder sshr wrote, so both start from the same weights
+    # the encoder sshr wrote (or was given), so both start from the same weights
+    encoder = Path(args.encoder) if args.encoder else out / "probe" / "tiny_encoder"
     model = Wav2Vec2ForCTC.from_pretrained(encoder, vocab_size=len(vocab), pad_token_id=0, ctc_zero_infinity=True,
                                            ctc_loss_reduction="mean", mask_time_prob=0.0, final_dropout=0.0)
+    model.freeze_feature_encoder()  # the HF example script's default (--freeze_feature_encoder True), as sshr's recipes
     fe = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=False, return_attention_mask=True)
     targs = TrainingArguments(output_dir=str(out / "hf"), per_device_train_batch_size=batch_size,
                               num_train_epochs=epochs, train_sampling_strategy="group_by_length",
                               learning_rate=1e-3, warmup_steps=5, save_strategy="no", eval_strategy="no",
-                              logging_steps=10_000, report_to=[], use_cpu=not torch.cuda.is_available(),
+                              logging_steps=10_000, report_to=[], use_cpu=args.device != "cuda",
+                              bf16=args.device == "cuda",
                               dataloader_num_workers=0, disable_tqdm=True)
     stamps, collator = [], _Collator(fe)
 
@@ -136,17 +162,21 @@ def main() -> None:
     p.add_argument("--data", help="a prepared data folder (default: generate one)")
     p.add_argument("--clips", type=int, default=30, help="clips per language when generating")
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: both sides bf16")
+    p.add_argument("--encoder", help="an encoder folder for both sides (default: the tiny recipe's)")
+    p.add_argument("--batch-seconds", type=float, help="sshr's data.max_batch_seconds (HF gets the same mean batch)")
     args = p.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = prepared_data(args, tmp)
-        runs = {"sshr finetune (arch=ctc) ": sshr_run(data, tmp, args.epochs, "ctc"),
-                "sshr finetune (arch=sshr)": sshr_run(data, tmp, args.epochs, "sshr")}
+        runs = {"sshr finetune (arch=ctc) ": sshr_run(data, tmp, args.epochs, "ctc", args),
+                "sshr finetune (arch=sshr)": sshr_run(data, tmp, args.epochs, "sshr", args)}
         per_batch = runs["sshr finetune (arch=ctc) "]["per_batch"]
-        runs["HF Trainer + Wav2Vec2ForCTC"] = hf_run(data, tmp, args.epochs, per_batch)
+        runs["HF Trainer + Wav2Vec2ForCTC"] = hf_run(data, tmp, args.epochs, per_batch, args)
     rate = {k: r["audio"] / r["seconds"] for k, r in runs.items()}
-    print(f"{args.epochs} epochs; HF batch size {per_batch}; timed from the end of update 1 to the last update")
+    print(f"device {args.device}, {args.epochs} epochs; HF batch size {per_batch}; timed from the end of update 1 "
+          f"to the last update")
     for name, r in runs.items():
         print(f"{name:28s} {rate[name]:8.1f} audio-s/s  ({r['audio']:.0f} s audio in {r['seconds']:.1f} s; "
               f"whole run {r['wall']:.1f} s)")

@@ -55,6 +55,14 @@ def test_resume_after_a_crash_gives_the_same_losses(prepared, tmp_path):
     assert again.stopped == "already_done"
 
 
+def test_max_minutes_stops_saves_and_resumes_with_another_limit(prepared, tmp_path):
+    cut = finetune(request(prepared, tmp_path / "run", "train.max_minutes=0.0001"))
+    assert cut.stopped == "time_limit" and cut.step == 1  # the limit is checked after each update
+    assert json.loads((tmp_path / "run/last/train_summary.json").read_text())["step"] == 1
+    rest = finetune(request(prepared, tmp_path / "run", resume=True))  # no limit this time
+    assert rest.stopped == "max_steps" and rest.step == 8
+
+
 def test_a_different_recipe_does_not_resume_silently(prepared, tmp_path):
     finetune(request(prepared, tmp_path / "run", "train.max_steps=2", "train.eval_every=2"))
     with pytest.raises(Exception, match="different recipe"):

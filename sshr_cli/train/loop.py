@@ -10,6 +10,7 @@ rank 0 alone logs, evaluates and saves, and the others wait for its decisions.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from contextlib import nullcontext
@@ -62,7 +63,7 @@ class FinetuneResult:
     best_step: int | None
     padding_fraction: float
     bad_steps: int
-    stopped: str  # "max_steps" | "early_stopping" | "already_done"
+    stopped: str  # "max_steps" | "early_stopping" | "time_limit" | "already_done"
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> reason -> n
 
 
@@ -134,7 +135,8 @@ class Trainer:
 
         saved = from_dict(yaml.safe_load((resume_from / ckpt.RECIPE_FILE).read_text(encoding="utf-8")),
                           where=str(resume_from / ckpt.RECIPE_FILE))
-        changed = _diff(saved.to_dict(), cfg.to_dict())
+        saved = dataclasses.replace(saved, train=dataclasses.replace(saved.train, max_minutes=cfg.train.max_minutes))
+        changed = _diff(saved.to_dict(), cfg.to_dict())  # a time limit belongs to an invocation, not the recipe
         if changed:
             raise ConfigError(f"{self.out} was trained with a different recipe ({', '.join(changed[:4])}); "
                               f"resume with the same recipe, or pass --no-resume or another --out")
@@ -251,6 +253,7 @@ class Trainer:
         log = MetricsLog(self.out, s.step) if self.info.is_main else None
         bar = ProgressBar(self.console, t.max_steps, s.step, self.req.show_progress and self.console is not None)
         stopped = "max_steps"
+        deadline = time.monotonic() + 60 * t.max_minutes if t.max_minutes else None
         window = _Window()
         batches = self._micro_batches()
         if self._rng_to_restore is not None:  # last: setting up logs and loaders may draw random numbers
@@ -263,10 +266,17 @@ class Trainer:
                     on_step(s.step)
                 if loss is not None and s.step % t.log_every == 0:
                     self._log_train(log, bar, window)
-                if s.step % t.eval_every == 0 or s.step == t.max_steps:
-                    if self._evaluate_and_save(log):
-                        stopped = "early_stopping"
-                        break
+                evaluated = s.step % t.eval_every == 0 or s.step == t.max_steps
+                if evaluated and self._evaluate_and_save(log):
+                    stopped = "early_stopping"
+                    break
+                if s.step < t.max_steps and self._out_of_time(deadline):
+                    if not evaluated:
+                        self._evaluate_and_save(log)
+                    self.say(f"update {s.step}: train.max_minutes={t.max_minutes:g} reached; stopped here "
+                             f"(last/ can be continued with --resume)")
+                    stopped = "time_limit"
+                    break
         finally:
             bar.stop()
             if log is not None:
@@ -374,14 +384,26 @@ class Trainer:
     def _log_train(self, log, bar, window: "_Window") -> None:
         row = window.row(self.state, self.optimizer, self.info)
         if row["data_wait"] > DATA_WAIT_WARN and not getattr(self, "_warned_data_wait", False):
-            self._warned_data_wait = True
-            self.say(f"[yellow]update {self.state.step}: {100 * row['data_wait']:.0f}% of the time went to waiting "
-                     f"for audio; raise data.num_workers (now {self.cfg.data.num_workers}), set "
-                     f"data.cache_audio=true, or prepare with --resample-to-flac[/]")
+            self._hint_data_wait(row["data_wait"])
         if log is not None:
             log.write(row)
             bar.update(self.state.step, f"loss {row['loss']:.3f}  lr {row['lr_heads']:.2e}  "
                                         f"{row['audio_s_per_s']:.1f} audio-s/s")
+
+    def _out_of_time(self, deadline: float | None) -> bool:
+        """Past train.max_minutes on any rank (all ranks agree, so none waits for the others)."""
+        if deadline is None:
+            return False
+        return not distributed.all_true(time.monotonic() < deadline, self.info)
+
+    def _hint_data_wait(self, share: float) -> None:
+        d = self.cfg.data
+        if d.cache_audio and self.state.epoch == 0:
+            return  # the first epoch fills the audio cache
+        self._warned_data_wait = True
+        fixes = [f"raise data.num_workers (now {d.num_workers})"] + ([] if d.cache_audio else ["set data.cache_audio=true"])
+        self.say(f"[yellow]update {self.state.step}: {100 * share:.0f}% of the time went to waiting for audio; "
+                 f"{', '.join(fixes)}, or prepare with --resample-to-flac[/]")
 
     def _evaluate_and_save(self, log) -> bool:
         """Rank 0 evaluates and writes last/ (and best/); returns True when early stopping says stop."""
