@@ -105,29 +105,34 @@ def _summary(rates: dict[str, float]) -> dict:
             "by_lang": {k: totals(v) for k, v in rates.items()}}
 
 
-def test_results_table_from_run_folders(tmp_path):
+def _write_run(run, dev: dict, test: dict, seconds: str) -> None:
     import struct
 
-    run = tmp_path / "random" / "sshr"
-    for split, rates in (("dev", {"en": 0.5, "de": 0.3}), ("test", {"en": 0.25, "de": 0.125})):
+    for split, rates in (("dev", dev), ("test", test)):
         (run / f"score_{split}").mkdir(parents=True)
         (run / f"score_{split}" / "summary.json").write_text(json.dumps(_summary(rates)))
     (run / "best").mkdir()
     header = json.dumps({"a": {"dtype": "F32", "shape": [3, 4], "data_offsets": [0, 48]},
                          "b": {"dtype": "F32", "shape": [5], "data_offsets": [48, 68]}}).encode()
     (run / "best" / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(68))
-    (run / "train_seconds").write_text("12.3\n")
+    (run / "train_seconds").write_text(seconds)
+
+
+def test_results_table_from_run_folders(tmp_path):
+    _write_run(tmp_path / "random/sshr/seed0", {"en": 0.5, "de": 0.3}, {"en": 0.25, "de": 0.125}, "12.3\n")
+    _write_run(tmp_path / "random/sshr/seed1", {"en": 0.7, "de": 0.5}, {"en": 0.45, "de": 0.325}, "13.7\n")
     out = tmp_path / "RESULTS.md"
     r = subprocess.run([sys.executable, str(ROOT / "recipes/synthetic/local/results.py"), "--work", str(tmp_path),
-                        "--variants", "baseline,sshr", "--langs", "en,de", "--out", str(out)],
+                        "--seeds", "0,1", "--variants", "baseline,sshr", "--langs", "en,de", "--out", str(out)],
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
-    assert "| full SSHR | 17 | 12 | 25.0 | 12.5 | **18.8** |" in text  # 3*4 + 5 params
-    assert "| full SSHR | 50.0 | 30.0 | **40.0** |" in text
+    # 3*4 + 5 params; mean train time 13 s; test PER: en (25+45)/2, de (12.5+32.5)/2, all 18.75 and 38.75
+    assert "| full SSHR | 17 | 13 | 35.0 | 22.5 | **28.8 (18.8-38.8)** |" in text
+    assert "| full SSHR | 60.0 | 40.0 | **50.0 (40.0-60.0)** |" in text
     assert "| baseline (plain CTC) | n/a | n/a | n/a | n/a | **n/a** |" in text
-    assert "Missing inputs" in text and "random/baseline/score_test/summary.json" in text
-    assert "Not done: only the randomly initialised encoder" in text
+    assert "Missing inputs" in text and "random/baseline/seed0/score_test/summary.json" in text
+    assert "Not run this time (`--encoders random`)" in text
 
 
 # ---------------------------------------------------------------- bench/run_all.py
