@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -26,7 +26,7 @@ from sshr_cli.data.dataset import (DurationBatchSampler, SpeechDataset, collate,
 from sshr_cli.data.manifest import manifest_path, prepared_langs, report_path, vocab_path
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
 from sshr_cli.io import write_text
-from sshr_cli.model.inference import amp_dtype
+from sshr_cli.model.inference import amp_dtype, attention_backends
 from sshr_cli.model.sshr import check_targets
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
@@ -375,10 +375,12 @@ class Trainer:
                 f"the last good checkpoint is {self.out / ckpt.LAST}")
         return None
 
+    @contextmanager
     def _autocast(self):
-        if self.amp_dtype is None:
-            return nullcontext()
-        return torch.autocast("cuda", dtype=self.amp_dtype)
+        """bf16/fp16 autocast on GPU, and attention kernels without per-shape setup (attention_backends)."""
+        amp = nullcontext() if self.amp_dtype is None else torch.autocast("cuda", dtype=self.amp_dtype)
+        with amp, attention_backends(self.info.device):
+            yield
 
     # ---------------------------------------------------------------- log / eval / save
     def _log_train(self, log, bar, window: "_Window") -> None:
