@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 RESULT_PREFIX = "RESULT "
+TOOLS = {"profile_finetune"}  # bench/ scripts that are tools (a profiler), not side-by-side figures
 DEFAULT_TIMEOUT_S = 1800  # per script
 
 # The rows of issue 9's table: what each script is expected to measure, and its goal.
@@ -199,7 +200,8 @@ PARSERS: dict[str, Callable[[str], list[Figure]]] = {
 
 # ---------------------------------------------------------------- running
 def find_scripts(bench_dir: Path, only: Optional[list[str]]) -> list[Path]:
-    scripts = sorted(p for p in bench_dir.glob("*.py") if p.name != Path(__file__).name and not p.name.startswith("_"))
+    scripts = sorted(p for p in bench_dir.glob("*.py")
+                     if p.name != Path(__file__).name and not p.name.startswith("_") and p.stem not in TOOLS)
     if only:
         scripts = [p for p in scripts if p.stem in only]
     return scripts

@@ -114,19 +114,24 @@ def synth_commonvoice(
 def synth_encoder(
     out_dir: Path = typer.Argument(..., help="Folder for the HF-format encoder (config.json, model.safetensors)."),
     layers: int = typer.Option(4, min=1, help="Transformer layers."),
-    hidden: int = typer.Option(32, min=8, help="Hidden size (a multiple of --heads)."),
+    hidden: int = typer.Option(64, min=8, help="Hidden size (a multiple of --heads)."),
     heads: int = typer.Option(2, min=1, help="Attention heads."),
+    front_end: str = typer.Option("filterbank", help="filterbank (fixed mel band-pass filters, learns on CPU in "
+                                  "minutes) or random (the 7-layer conv stack, random like the rest)."),
     seed: int = typer.Option(0, help="Weights are a pure function of the seed."),
 ) -> None:
-    """Write a tiny randomly initialised wav2vec2 encoder in HF format (a stand-in for facebook/mms-300m)."""
+    """Write a tiny wav2vec2 encoder in HF format, transformer randomly initialised (a CPU stand-in for facebook/mms-300m)."""
     from sshr_cli.errors import ConfigError
-    from sshr_cli.model.tiny import save_tiny_encoder
+    from sshr_cli.model.tiny import FRONT_ENDS, save_tiny_encoder
 
     if hidden % heads:
         raise ConfigError(f"--hidden {hidden} must be a multiple of --heads {heads}")
-    save_tiny_encoder(out_dir, seed=seed, num_hidden_layers=layers, hidden_size=hidden,
+    if front_end not in FRONT_ENDS:
+        raise ConfigError(f"--front-end {front_end!r}: use {' or '.join(FRONT_ENDS)}")
+    save_tiny_encoder(out_dir, seed=seed, front_end=front_end, num_hidden_layers=layers, hidden_size=hidden,
                       num_attention_heads=heads, intermediate_size=2 * hidden)
-    console.print(f"wrote a random {layers}-layer, {hidden}-wide wav2vec2 encoder to {out_dir}")
+    console.print(f"wrote a {layers}-layer, {hidden}-wide wav2vec2 encoder (random transformer, {front_end} "
+                  f"front end) to {out_dir}")
 
 
 # ---------------------------------------------------------------- prepare
@@ -590,13 +595,16 @@ def _print_analysis(result) -> None:
 
 
 # ---------------------------------------------------------------- demo
+from sshr_cli import demo as demo_defaults  # noqa: E402  (constants; imports nothing heavy)
+
+
 @app.command()
 @cli_errors
 def demo(
-    langs: str = typer.Option("en,de,fr,es", help="Comma-separated languages of the generated corpus."),
+    langs: str = typer.Option(",".join(demo_defaults.DEMO_LANGS), help="Comma-separated languages of the generated corpus."),
     out: Path = typer.Option(Path("demo"), "--out", help="Working folder (re-runs reuse finished work)."),
-    budget_minutes: float = typer.Option(8.0, help="Time budget in minutes; the final table compares against it."),
-    clips: int = typer.Option(60, min=10, help="Clips per language in the generated release."),
+    budget_minutes: float = typer.Option(demo_defaults.DEMO_BUDGET_MIN, help="Time budget in minutes; the final table compares against it."),
+    clips: int = typer.Option(demo_defaults.DEMO_CLIPS_PER_LANG, min=10, help="Clips per language in the generated release."),
     max_steps: Optional[int] = typer.Option(None, min=1, help="Training updates per model (default: the tiny recipe's)."),
     chars: bool = typer.Option(True, "--chars/--no-chars", help="Also run the grapheme variant with an n-gram LM."),
 ) -> None:
@@ -605,7 +613,7 @@ def demo(
 
     opts = DemoOptions(out, tuple(split_csv(langs) or ()), budget_minutes, clips, max_steps=max_steps,
                        with_chars=chars)
-    console.print("[bold]sshr demo[/]: a tiny, randomly initialised encoder trained on generated speech, on "
+    console.print("[bold]sshr demo[/]: a tiny encoder (random transformer, fixed filterbank front end) trained on generated speech, on "
                   "this CPU. It shows the tool end to end; real use starts from facebook/mms-300m on a GPU.")
     result = run_demo(opts, echo=console.print)
     _print_demo_summary(result, opts)

@@ -159,7 +159,7 @@ class Trainer:
             if self.info.is_main and not (folder / "config.json").is_file():
                 from sshr_cli.model.tiny import save_tiny_encoder
 
-                save_tiny_encoder(folder, seed=self.cfg.train.seed)
+                save_tiny_encoder(folder, seed=self.cfg.train.seed, front_end="filterbank")
             distributed.barrier(self.info)
             return folder
         return resolve_model_dir(self.cfg.model.encoder or self.req.model)

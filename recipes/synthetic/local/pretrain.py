@@ -121,7 +121,7 @@ def pretrain(args) -> None:
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
         row = {"step": step + 1, "loss": loss.item(), "contrastive": (out.contrastive_loss / n).item(),
-               "diversity": float(out.diversity_loss), "ppl": float(out.codevector_perplexity)}
+               "diversity": out.diversity_loss.item(), "ppl": out.codevector_perplexity.item()}
         log.append(row)
         if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
             recent = log[-args.log_every:]
