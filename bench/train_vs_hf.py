@@ -65,8 +65,8 @@ def sshr_overrides(args, arch: str) -> list[str]:
                  "model.inter_ctc_weight=0.0", "model.lid_weight=0.0"]
     elif args.encoder and encoder_layers(args.encoder) == 24:  # the paper's layout on MMS-300M's 24 layers
         sets += ["model.lid_layer=8", "model.num_layers=22", "model.cross_ctc_layers=[18,20,22]"]
-    if args.encoder:
-        sets += [f"model.encoder={args.encoder}"]
+    if args.encoder:  # a real-sized encoder: the Common Voice recipe's learning rates, not the tiny recipe's 3e-3
+        sets += [f"model.encoder={args.encoder}", "optim.lr_encoder=5e-5", "optim.lr_heads=5e-4"]
     if args.batch_seconds:
         sets += [f"data.max_batch_seconds={args.batch_seconds}", "data.max_batch_size=64"]
     return sets + [f"train.precision={'bf16' if args.device == 'cuda' else 'fp32'}"]
@@ -91,9 +91,12 @@ def sshr_run(data: Path, out: Path, epochs: int, arch: str, args=None) -> dict:
     trainer = Trainer(FinetuneRequest(recipe, data, out / arch, "unused", show_progress=False), info)
     for i in range(len(trainer.train_set)):  # decode up front (the recipe caches audio), as HF's side does
         trainer.train_set[i]
-    stamps = []
+    done: dict[int, float] = {}  # update -> time it ended; a skipped (NaN) update calls on_step again with the same number
     t0 = time.perf_counter()
-    trainer.run(on_step=lambda _: stamps.append(time.perf_counter()))
+    trainer.run(on_step=lambda step: done.__setitem__(step, time.perf_counter()))
+    stamps = [done[k] for k in sorted(done)]
+    if trainer.state.bad_steps_total:
+        print(f"note: {trainer.state.bad_steps_total} update(s) skipped for a NaN/inf loss ({arch})")
     wall = time.perf_counter() - t0
     audio, seconds = steady_rate(stamps, step_audio)
     return dict(audio=audio, seconds=seconds, wall=wall, per_batch=per_batch)
