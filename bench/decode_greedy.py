@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def make_clips(folder: Path, n: int, data: Path | None = None) -> list[Path]:
@@ -116,6 +117,9 @@ def main() -> None:
           f"  -> sshr is {t_pipe / t_ours:.1f}x faster")
     print(f"transformers pipeline, batch_size={args.pipeline_batch}:   {t_pipe_b:7.2f} s  {audio_s / t_pipe_b:8.1f} x "
           f"real time  -> sshr is {t_pipe_b / t_ours:.1f}x faster")
+    for name, t in (("one call a file", t_pipe), (f"batch_size={args.pipeline_batch}", t_pipe_b)):
+        result("4", f"greedy decode ({args.arch}, {args.device})", audio_s / t_ours, audio_s / t,
+               f"transformers pipeline, {name}", ">=2", "x real time", f"{len(clips)} clips, {audio_s:.0f} s")
     print(f"identical transcripts (vs one call a file): {same}/{len(clips)}; "
           f"pipeline batched vs unbatched identical: {sum(a == b for a, b in zip(theirs, theirs_b))}/{len(clips)}")
 

@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 CONFUSE_P = 0.12  # chance that a character's frames favour a wrong character
 FPS = 50  # frames per second (20 ms)
@@ -128,6 +129,10 @@ def main() -> None:
         same = sum(a == b for a, b in zip(texts, hf_texts))
         print(f"{name:58s} WER {jiwer.wer(refs, texts):.4f}  same as HF {same:4d}/{len(refs)}  "
               f"{t:7.2f} s  {audio_s / t:8.1f} x real time  {t_hf / t:5.1f}x HF")
+    ours_texts, t_ours = runs["sshr flashlight (in this process)"]  # what `sshr decode --lm` does by default
+    result("5", "LM decode at equal WER (sshr decode's default: flashlight, in-process)", audio_s / t_ours,
+           audio_s / t_hf, "Wav2Vec2ProcessorWithLM.batch_decode", ">=3", "x real time",
+           f"WER sshr {jiwer.wer(refs, ours_texts):.4f} vs HF {jiwer.wer(refs, hf_texts):.4f}, {args.utts} utterances")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 OURS = """
 import resource, sys, time
@@ -85,6 +86,8 @@ def main() -> None:
         long_rss, long_s = measure(script, model, tmp / "long.wav")
         print(f"{name:32s} 1 min: {short_rss:7.0f} MiB {short_s:6.1f} s | {args.minutes:g} min: {long_rss:7.0f} MiB "
               f"{long_s:6.1f} s | ratio {long_rss / short_rss:.2f}x memory")
+        result("6", f"peak RSS, {args.minutes:g} min vs 1 min of audio ({name})", long_rss, short_rss,
+               "the same tool on 1 min", "", "MiB")
 
 
 if __name__ == "__main__":

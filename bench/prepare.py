@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 LANGS = "en,de,fr,es,it,nl,pl,sv"
 SPLITS = ("train", "dev", "test")
@@ -89,6 +90,10 @@ def main() -> None:
     rerun = min(run([*sshr, "--units", "phonemes", "--out", str(outs / "ph-0")]) for _ in range(args.repeat))
     startup = min(run([sys.executable, "-m", "sshr_cli", "--version"]) for _ in range(args.repeat))
     report(timings, n, langs, args, f"lhotse prepare commonvoice -j {args.jobs}")
+    lhotse_best = min((t, name) for name, t in timings.items() if name.startswith("lhotse"))
+    for units in ("chars", "phonemes"):
+        result("1", f"prepare clips/s ({units})", n / timings[f"sshr prepare ({units})"], n / lhotse_best[0],
+               lhotse_best[1], ">=2", "clips/s", f"{n} clips, whole processes, best of {args.repeat}")
     first = timings["sshr prepare (phonemes)"]
     print(f"\nno-op re-run (phonemes, same args), whole process: {rerun:.2f} s = {100 * rerun / first:.1f}% "
           f"of the first run; `sshr --version` alone takes {startup:.2f} s")

@@ -20,6 +20,7 @@ import statistics
 import time
 
 import torch
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 # encoder: overrides of MMS-300M's config (of the tiny encoder's for "tiny"); sshr: the SSHR layer settings (the baseline keeps every layer)
 SHAPES = {"tiny": dict(encoder={}, sshr=dict(lid_layer=2, num_layers=4, cross_ctc_layers=(3, 4))),
@@ -172,6 +173,11 @@ def main() -> None:
               f"{results['ctc']['cpu_s']:.2f}, sshr {results['sshr']['cpu_s']:.2f}, ratio "
               f"{results['sshr']['cpu_s'] / results['ctc']['cpu_s']:.2f}x")
     print(f"SSHR / baseline median step time: {results['sshr']['step_s'] / results['ctc']['step_s']:.2f}x (goal <= 1.10)")
+    where = f"{args.shape}, {args.device}, {args.precision if args.device.startswith('cuda') else 'fp32'}"
+    result("2", f"SSHR/baseline step time ({where})", 1000 * results["sshr"]["step_s"], 1000 * results["ctc"]["step_s"],
+           "our plain-CTC baseline", "<=1.10", "ms/step",
+           "; ".join(f"{a}: {r['audio_s_per_s']:.1f} audio-s/s, MFU {mfu(r['flops'], r['step_s'], args.device)}"
+                     for a, r in results.items()))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _result import result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 RECIPE = "synthetic/tiny"
 
@@ -185,6 +186,11 @@ def main() -> None:
               f"whole run {r['wall']:.1f} s)")
     ratio = rate["sshr finetune (arch=ctc) "] / rate["HF Trainer + Wav2Vec2ForCTC"]
     print(f"sshr / HF: {ratio:.2f}x (goal >= 1.5)")
+    hf = rate["HF Trainer + Wav2Vec2ForCTC"]
+    result("3", f"finetune audio-s/s, arch=ctc ({args.device})", rate["sshr finetune (arch=ctc) "], hf,
+           "HF Trainer + Wav2Vec2ForCTC (group_by_length)", ">=1.5", "audio-s/s", f"{args.epochs} epochs")
+    result("3", f"finetune audio-s/s, arch=sshr ({args.device})", rate["sshr finetune (arch=sshr)"], hf,
+           "HF Trainer + Wav2Vec2ForCTC (group_by_length)", "", "audio-s/s", "SSHR does more work per step")
 
 
 if __name__ == "__main__":
