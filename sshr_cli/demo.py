@@ -225,6 +225,16 @@ def _learned(summary: dict | None) -> bool:
     return rate is not None and rate < 1.0
 
 
+def lm_coverage(data_dir: Path) -> float | None:
+    """Share of test word tokens that occur in the train text (what the demo's LM is built from)."""
+    def words(split: str) -> list[str]:
+        return [w for m in sorted(data_dir.glob(f"*/{split}.jsonl"))
+                for line in m.read_text(encoding="utf-8").splitlines() for w in json.loads(line)["text"].split()]
+
+    seen, test = set(words("train")), words("test")
+    return sum(w in seen for w in test) / len(test) if test else None
+
+
 def demo_notes(result: DemoResult) -> list[str]:
     notes = [f"training curves: {p}" for p in sorted(result.out_dir.glob("exp/*/curves.png"))]
     for name, summary in (("phoneme", result.phoneme_summary), ("character", result.chars_summary)):
@@ -232,6 +242,10 @@ def demo_notes(result: DemoResult) -> list[str]:
             notes.append(f"the {name} model did not beat the empty-transcript baseline: from a random transformer, "
                          f"CTC emits only blanks for the first few hundred updates, and this machine did not get "
                          f"past them within the budget (try --budget-minutes 15)")
+    coverage = lm_coverage(result.out_dir / CHARS_DATA)
+    if result.chars_lm_summary and coverage is not None:
+        notes.append(f"the 3-gram LM was built from the training sentences only, which contain {100 * coverage:.0f}% "
+                     f"of the test words; an LM helps when it covers the test vocabulary (real use: external text)")
     slowest = max(result.stages, key=lambda s: s.seconds, default=None)
     if slowest:
         notes.append(f"slowest stage: {slowest.title} ({slowest.seconds:.0f} s)")

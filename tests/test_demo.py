@@ -21,3 +21,14 @@ def test_demo_runs_every_stage(tmp_path):
     assert (tmp_path / "demo" / "exp" / "demo_phonemes" / "score_test" / "summary.json").is_file()
     # two updates cannot beat the baseline, and the demo says so instead of pretending
     assert any("did not beat" in n for n in demo_notes(result))
+
+
+def test_lm_coverage_counts_test_words_seen_in_train(tmp_path):
+    import json
+
+    from sshr_cli.demo import lm_coverage
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en/train.jsonl").write_text(json.dumps({"text": "the cat sat"}) + "\n")
+    (tmp_path / "en/test.jsonl").write_text(json.dumps({"text": "the dog sat down"}) + "\n")
+    assert lm_coverage(tmp_path) == 0.5 and lm_coverage(tmp_path / "missing") is None
