@@ -21,10 +21,9 @@ from typing import Any, Optional
 
 import yaml
 
-from sshr_cli.constants import PRECISIONS
+from sshr_cli.constants import PRECISIONS, RECIPES_DIR
 from sshr_cli.errors import ConfigError
 
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"  # the repository's recipes/
 TINY_ENCODER = "tiny"  # model.encoder value: a random tiny encoder written into the run folder
 MAX_BASE_DEPTH = 8  # base: chains longer than this are a loop
 

@@ -1,5 +1,7 @@
 """Every default that more than one module uses, named once, with its unit."""
 
+from pathlib import Path
+
 # Audio
 SAMPLE_RATE_HZ = 16_000  # what every wav2vec2-family encoder expects
 CV_CLIP_SAMPLE_RATE_HZ = 48_000  # Common Voice releases ship 48 kHz mono mp3
@@ -39,3 +41,4 @@ DEFAULT_DATA_DIR = "data"
 DEFAULT_EXP_DIR = "exp"
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # autocast on GPU; auto = bf16 where supported, else fp16; CPU runs fp32
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"  # the repository's recipes/ (source checkouts)

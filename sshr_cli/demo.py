@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from sshr_cli.constants import RECIPES_DIR
 from sshr_cli.errors import ConfigError, SshrError
 from sshr_cli.io import write_text
 
@@ -39,7 +40,6 @@ DEMO_SEED = 0
 PHONEME_TRAIN_SHARE = 0.35  # of the budget: the most the phoneme finetune may take (train.max_minutes)
 CHARS_TRAIN_SHARE = 0.30  # the grapheme finetune's cap; the rest is synthesis, decoding, scoring, the LM
 DEMO_DECODE_EXAMPLES = 2  # test clips per language shown with transcript and language
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 TINY_RECIPE = RECIPES_DIR / "synthetic" / "tiny.yaml"
 PHONEME_RUN = "exp/demo_phonemes"
 CHARS_RUN = "exp/demo_chars"
