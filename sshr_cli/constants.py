@@ -41,4 +41,5 @@ DEFAULT_DATA_DIR = "data"
 DEFAULT_EXP_DIR = "exp"
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # autocast on GPU; auto = bf16 where supported, else fp16; CPU runs fp32
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"  # the repository's recipes/ (source checkouts)
+# recipes/ of the repository; sshr_cli/recipes links to it, and wheels carry a copy there
+RECIPES_DIR = (Path(__file__).parent / "recipes").resolve()
