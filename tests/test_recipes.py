@@ -121,6 +121,8 @@ def _write_run(run, dev: dict, test: dict, seconds: str) -> None:
 def test_results_table_from_run_folders(tmp_path):
     _write_run(tmp_path / "random/sshr/seed0", {"en": 0.5, "de": 0.3}, {"en": 0.25, "de": 0.125}, "12.3\n")
     _write_run(tmp_path / "random/sshr/seed1", {"en": 0.7, "de": 0.5}, {"en": 0.45, "de": 0.325}, "13.7\n")
+    (tmp_path / "random/sshr/seed0/metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (
+        {"step": 250, "split": "dev", "error_rate": 1.0}, {"step": 500, "split": "dev", "error_rate": 0.6})))
     out = tmp_path / "RESULTS.md"
     r = subprocess.run([sys.executable, str(ROOT / "recipes/synthetic/local/results.py"), "--work", str(tmp_path),
                         "--seeds", "0,1", "--variants", "baseline,sshr", "--langs", "en,de", "--out", str(out)],
@@ -128,9 +130,9 @@ def test_results_table_from_run_folders(tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     # 3*4 + 5 params; mean train time 13 s; test PER: en (25+45)/2, de (12.5+32.5)/2, all 18.75 and 38.75
-    assert "| full SSHR | 17 | 13 | 35.0 | 22.5 | **28.8 (18.8-38.8)** |" in text
+    assert "| full SSHR | 17 | 13 | 500 / n/a | - | 35.0 | 22.5 | **28.8 (18.8-38.8)** |" in text
     assert "| full SSHR | 60.0 | 40.0 | **50.0 (40.0-60.0)** |" in text
-    assert "| baseline (plain CTC) | n/a | n/a | n/a | n/a | **n/a** |" in text
+    assert "| baseline (plain CTC) | n/a | n/a | n/a / n/a | - | n/a | n/a | **n/a** |" in text
     assert "Missing inputs" in text and "random/baseline/seed0/score_test/summary.json" in text
     assert "Not run this time (`--encoders random`)" in text
 

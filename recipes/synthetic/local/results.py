@@ -30,6 +30,7 @@ LABELS = {  # what each ablation row adds to the plain-CTC baseline
     "sshr": "full SSHR",
 }
 TRIVIAL_PER = 1.0  # an empty hypothesis deletes every reference phone: PER 100 %
+PLATEAU_PER = 0.95  # dev PER below this: CTC has left its blank-only plateau
 
 
 def count_params(safetensors_file: Path) -> int:
@@ -64,7 +65,18 @@ def read_run(run: Path, missing: list[str]) -> dict:
     row["train_s"] = float(seconds.read_text().strip()) if seconds.is_file() else None
     if row["train_s"] is None:
         missing.append(str(seconds))
+    row["plateau_end"], row["lid"] = read_curve(run / "metrics.jsonl")
     return row
+
+
+def read_curve(metrics: Path) -> tuple[str, float | None]:
+    """From metrics.jsonl: the first evaluated update whose dev error is below PLATEAU_PER ("never"; "n/a"
+    without the file), and the last dev LID accuracy."""
+    if not metrics.is_file():
+        return "n/a", None
+    dev = [json.loads(line) for line in metrics.read_text(encoding="utf-8").splitlines() if '"dev"' in line]
+    first = next((str(r["step"]) for r in dev if r.get("error_rate", 1.0) < PLATEAU_PER), "never")
+    return first, (dev[-1].get("lid_accuracy") if dev else None)
 
 
 def rate(summary: dict | None, lang: str | None) -> float | None:
@@ -86,7 +98,8 @@ def cell(rows: list[dict], split: str, lang: str | None, with_range: bool = Fals
 
 
 def table(runs: dict, variants: list[str], langs: list[str], split: str, with_cost: bool) -> list[str]:
-    head = ["variant"] + (["params", "train time (s)"] if with_cost else []) + langs + ["all (range over seeds)"]
+    head = ["variant"] + (["params", "train time (s)", "plateau left by update", "dev LID acc."] if with_cost else []) \
+        + langs + ["all (range over seeds)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for v in variants:
         rows = runs[v]
@@ -94,8 +107,12 @@ def table(runs: dict, variants: list[str], langs: list[str], split: str, with_co
         if with_cost:
             params = next((r["params"] for r in rows if r["params"] is not None), None)
             times = [r["train_s"] for r in rows if r["train_s"] is not None]
+            ends = [r["plateau_end"] for r in rows]
+            lids = [r["lid"] for r in rows if r["lid"] is not None]
             cells += [f"{params:,}" if params is not None else "n/a",
-                      f"{sum(times) / len(times):.0f}" if times else "n/a"]
+                      f"{sum(times) / len(times):.0f}" if times else "n/a",
+                      " / ".join(ends) if rows else "n/a",
+                      f"{100 * sum(lids) / len(lids):.0f}%" if lids else "-"]
         cells += [cell(rows, split, lang) for lang in langs] + [f"**{cell(rows, split, None, True)}**"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -161,7 +178,9 @@ def render(args) -> str:
            "encoder weights, steps and seeds); they say little about MMS-300M on real Common Voice, "
            "where the paper's gains come from the encoder's pretrained layer hierarchy. From a random "
            "transformer, CTC first sits on a plateau (blanks only, PER 100 %) for a number of updates "
-           "that varies from run to run, so differences smaller than the seed range mean nothing.",
+           "that varies from run to run, so differences smaller than the seed range mean nothing. "
+           f"'Plateau left by update' is the first evaluation with dev PER below {100 * PLATEAU_PER:.0f} %, "
+           "per seed.",
            "", "## Setup", ""]
     out += setup_lines(args, work)
     for encoder in args.encoders.split(","):
