@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--arch", default="tiny", choices=["tiny", "mms300m"])
     ap.add_argument("--pipeline-batch", type=int, default=8, help="batch_size for the second pipeline run")
-    ap.add_argument("--max-batch-seconds", type=float, default=120.0)
+    ap.add_argument("--max-batch-seconds", type=float, default=None, help="default: sshr decode's for the device")
     ap.add_argument("--repeats", type=int, default=3, help="timed rounds; the median of each is reported")
     ap.add_argument("--data", type=Path, default=None, help="take clips from this prepared folder (no espeak-ng)")
     args = ap.parse_args()

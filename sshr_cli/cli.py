@@ -19,7 +19,8 @@ from rich.console import Console
 
 from sshr_cli import __version__
 from sshr_cli.constants import (DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEFAULT_BETA, DEFAULT_CHUNK_S,
-                                DEFAULT_HOTWORD_WEIGHT, DEFAULT_MAX_BATCH_S, DEFAULT_STRIDE_S)
+                                DEFAULT_HOTWORD_WEIGHT, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU,
+                                DEFAULT_STRIDE_S)
 from sshr_cli.errors import ConfigError, DataError, NotBuiltError, SshrError
 
 console = Console(stderr=True, highlight=False)
@@ -284,7 +285,9 @@ def decode(
                                                      "inputs: ./transcripts; one file prints to stdout)."),
     manifest: Optional[Path] = typer.Option(None, help="Decode a manifest instead of files."),
     out: Optional[Path] = typer.Option(None, help="Manifest out (default: <manifest>.hyps.jsonl)."),
-    max_batch_seconds: float = typer.Option(DEFAULT_MAX_BATCH_S, help="Audio seconds per inference batch."),
+    max_batch_seconds: Optional[float] = typer.Option(
+        None, help=f"Audio seconds per inference batch (default: {DEFAULT_MAX_BATCH_S:g} on a GPU, "
+                   f"{DEFAULT_MAX_BATCH_S_CPU:g} on a CPU)."),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N or auto."),
     precision: str = typer.Option("auto", help="GPU autocast: auto (bf16 where supported), bf16, fp16 or fp32; CPU runs fp32."),
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sshr_cli.constants import DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_STRIDE_S, PRECISIONS, SAMPLE_RATE_HZ
+from sshr_cli.constants import (DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU, DEFAULT_STRIDE_S,
+                                PRECISIONS, SAMPLE_RATE_HZ)
 from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec
 from sshr_cli.decode.chunking import AudioSource, Window, local_frames, plan_windows
 from sshr_cli.decode.greedy import collapse
@@ -35,14 +36,14 @@ logger = logging.getLogger("sshr_cli.decode")
 class DecodeOptions:
     chunk_s: float | None = DEFAULT_CHUNK_S  # None/0: never chunk
     stride_s: float = DEFAULT_STRIDE_S
-    max_batch_s: float = DEFAULT_MAX_BATCH_S  # audio seconds per inference batch, padding included
+    max_batch_s: float | None = None  # audio seconds per inference batch, padding included; None: by device
     beam: BeamOptions | None = None  # None: greedy
     precision: str = "auto"  # auto | bf16 | fp16 | fp32: autocast on GPU (auto = bf16 where supported); CPU is fp32
 
     def check(self) -> None:
         if self.precision not in PRECISIONS:
             raise ConfigError(f"--precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
-        if self.max_batch_s <= 0:
+        if self.max_batch_s is not None and self.max_batch_s <= 0:
             raise ConfigError(f"--max-batch-seconds must be positive, got {self.max_batch_s}")
         if self.chunk_s and self.chunk_s <= 2 * self.stride_s:
             raise ConfigError(f"--chunk-seconds {self.chunk_s} must exceed 2 x --stride-seconds {self.stride_s}")
@@ -149,10 +150,17 @@ def _batches(files: list[_File], max_samples: float) -> Iterator[list[tuple[_Fil
         yield batch
 
 
+def batch_seconds(options: DecodeOptions, device: str) -> float:
+    """--max-batch-seconds, else the device's default (smaller batches are faster on a CPU)."""
+    if options.max_batch_s is not None:
+        return options.max_batch_s
+    return DEFAULT_MAX_BATCH_S if str(device).startswith("cuda") else DEFAULT_MAX_BATCH_S_CPU
+
+
 def _run_batches(rec, files: list[_File], options: DecodeOptions, progress) -> Iterator[_File]:
     """Run the model batch by batch; yield each file as soon as all its windows are back."""
     hop = round(rec.frame_stride_s * SAMPLE_RATE_HZ)
-    for batch in _batches(files, options.max_batch_s * SAMPLE_RATE_HZ):
+    for batch in _batches(files, batch_seconds(options, rec.device) * SAMPLE_RATE_HZ):
         out = rec([f.source.read(w.start, w.stop) for f, w in batch], options.precision)
         log_probs = out.log_probs.cpu().numpy()  # [B, T, V]
         lengths = out.lengths.cpu().tolist()
