@@ -48,7 +48,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if '"train"' in l]
 last = [r["audio_s_per_s"] for r in rows[1:]] or [r["audio_s_per_s"] for r in rows]
 rate = sum(last) / len(last)
 wait = [r.get("data_wait", float("nan")) for r in rows[1:]] or [float("nan")]
-print(f"RESULT finetune_loop arch={sys.argv[2]} audio_s_per_s={rate:.1f} rows={len(last)} padding={rows[-1]['padding']:.3f} "
+print(f"LOOP finetune arch={sys.argv[2]} audio_s_per_s={rate:.1f} rows={len(last)} padding={rows[-1]['padding']:.3f} "
       f"data_wait={sum(wait) / len(wait):.2f}")
 PY
   done

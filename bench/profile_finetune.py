@@ -31,10 +31,12 @@ def main() -> None:
     p.add_argument("--encoder", help="encoder folder (default: the recipe's)")
     p.add_argument("--set", action="append", default=[], help="recipe overrides, as for sshr finetune")
     p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=10, help="updates before profiling starts (at least 1)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--rows", type=int, default=25)
     args = p.parse_args()
+    if args.warmup < 1 or args.steps < 1:
+        p.error("--warmup and --steps must be at least 1")
 
     total = args.warmup + args.steps
     sets = [*args.set, f"train.max_steps={total}", f"train.eval_every={total + 1}", f"train.log_every={total + 1}"]
@@ -47,19 +49,21 @@ def main() -> None:
                                           show_progress=False), info)
         activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if args.device == "cuda" else [])
         prof = profile(activities=activities)
-        stamps: list[float] = []
+        stamps: dict[int, float] = {}  # update -> end time (a NaN-skipped update reports its step again)
 
         def on_step(step: int) -> None:
             if args.device == "cuda":
                 torch.cuda.synchronize()
-            stamps.append(time.perf_counter())
+            if step in stamps:
+                return
+            stamps[step] = time.perf_counter()
             if step == args.warmup:
                 prof.start()
             if step == total:
                 prof.stop()
 
         trainer.run(on_step=on_step)
-    per_update = (stamps[-1] - stamps[args.warmup - 1]) / args.steps
+    per_update = (stamps[total] - stamps[args.warmup]) / args.steps
     print(f"{args.config} on {args.device}: {1000 * per_update:.1f} ms per update (wall, {args.steps} updates "
           f"after {args.warmup} warm-up), overrides {args.set}")
     if args.device == "cuda":

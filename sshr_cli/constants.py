@@ -6,6 +6,7 @@ from pathlib import Path
 SAMPLE_RATE_HZ = 16_000  # what every wav2vec2-family encoder expects
 CV_CLIP_SAMPLE_RATE_HZ = 48_000  # Common Voice releases ship 48 kHz mono mp3
 ENCODER_FRAME_STRIDE_S = 0.02  # conv feature encoder 7x512: 320 samples per frame at 16 kHz
+RECEPTIVE_FIELD_SAMPLES = 400  # wav2vec2-family conv encoder: 25 ms at 16 kHz gives the first frame
 
 # Vocabulary (CTC targets). The blank is the pad token and always has id 0.
 BLANK_TOKEN = "<pad>"

@@ -39,6 +39,7 @@ DEMO_BUDGET_MIN = 8.0  # wall-clock minutes on a 2-core laptop
 DEMO_SEED = 0
 PHONEME_TRAIN_SHARE = 0.35  # of the budget: the most the phoneme finetune may take (train.max_minutes)
 CHARS_TRAIN_SHARE = 0.30  # the grapheme finetune's cap; the rest is synthesis, decoding, scoring, the LM
+LEARNED_BELOW = 0.90  # test error at or below this counts as clearly beating the empty transcript (1.0)
 DEMO_DECODE_EXAMPLES = 2  # test clips per language shown with transcript and language
 TINY_RECIPE = RECIPES_DIR / "synthetic" / "tiny.yaml"
 PHONEME_RUN = "exp/demo_phonemes"
@@ -134,7 +135,7 @@ def _examples(data_dir: Path, langs: tuple[str, ...]) -> list[dict]:
 def _steps_args(opts: DemoOptions, share: float) -> list[str]:
     """--max-steps when given, and a wall-clock cap of `share` of the budget (train.max_minutes)."""
     steps = ["--max-steps", str(opts.max_steps)] if opts.max_steps else []
-    return [*steps, "--set", f"train.max_minutes={opts.budget_minutes * share:.2f}"]
+    return [*steps, "--set", f"train.max_minutes={max(opts.budget_minutes * share, 0.01):.2f}"]
 
 
 def run_phoneme_pipeline(run: Runner, opts: DemoOptions, result: DemoResult) -> None:
@@ -221,8 +222,9 @@ def demo_rows(result: DemoResult) -> list[tuple[str, str, str, str, str]]:
 
 
 def _learned(summary: dict | None) -> bool:
+    """Clearly better than the empty transcript: a few random updates already score just under 100%."""
     rate = summary["totals"].get("error_rate") if summary else None
-    return rate is not None and rate < 1.0
+    return rate is not None and rate <= LEARNED_BELOW
 
 
 def lm_coverage(data_dir: Path) -> float | None:
@@ -239,7 +241,8 @@ def demo_notes(result: DemoResult) -> list[str]:
     notes = [f"training curves: {p}" for p in sorted(result.out_dir.glob("exp/*/curves.png"))]
     for name, summary in (("phoneme", result.phoneme_summary), ("character", result.chars_summary)):
         if summary and not _learned(summary):
-            notes.append(f"the {name} model did not beat the empty-transcript baseline: from a random transformer, "
+            notes.append(f"the {name} model did not beat the empty-transcript baseline clearly (error above "
+                         f"{100 * LEARNED_BELOW:.0f}%): from a random transformer, "
                          f"CTC emits only blanks for the first few hundred updates, and this machine did not get "
                          f"past them within the budget (try --budget-minutes 15)")
     coverage = lm_coverage(result.out_dir / CHARS_DATA)

@@ -122,3 +122,7 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
         emb.fill_(float("nan"))
     _init_missing_mask_embedding(model.encoder_model, ())
     assert torch.isfinite(emb).all()
+    with torch.no_grad():
+        emb.fill_(7.0)  # finite, but what an uninitialised tensor may hold
+    _init_missing_mask_embedding(model.encoder_model, ["masked_spec_embed"])
+    assert emb.max() < 1  # a missing key is drawn even when its memory looks finite

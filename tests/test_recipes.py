@@ -49,6 +49,20 @@ def test_unknown_option_is_one_line(path):
     assert r.stderr.strip().count("\n") == 0 and "unknown option --no-such-option" in r.stderr
 
 
+def test_synthetic_stage_4_runs_every_row_side_by_side_and_reports_failures(tmp_path):
+    synthetic = str(ROOT / "recipes/synthetic/run.sh")
+    common = ["--stage", "4", "--stop-stage", "4", "--work", str(tmp_path), "--encoders", "random",
+              "--seeds", "0,1", "--variants", "baseline,sshr", "--parallel", "2"]
+    r = bash(synthetic, *common, "--sshr", "echo", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for variant in ("baseline", "sshr"):
+        for seed in (0, 1):
+            log = (tmp_path / f"random/{variant}/seed{seed}.log").read_text()
+            assert f"ablation/{variant}.yaml" in log and f"train.seed={seed}" in log
+    r = bash(synthetic, *common, "--sshr", "false", cwd=tmp_path)
+    assert r.returncode == 1 and "some finetune runs failed" in r.stderr
+
+
 def test_option_needs_a_value():
     r = bash(str(ROOT / "recipes/commonvoice/run.sh"), "--stage")
     assert r.returncode == 2 and "needs a value" in r.stderr

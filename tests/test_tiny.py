@@ -52,3 +52,43 @@ def test_features_follow_the_spectrum_over_time(filterbank_encoder):
 def test_unknown_front_end_is_one_line(tmp_path):
     result = CliRunner().invoke(app, ["synth", "encoder", str(tmp_path / "e"), "--front-end", "mel"])
     assert result.exit_code != 0 and "--front-end" in result.output and "Traceback" not in result.output
+
+
+def test_filterbank_transcripts_do_not_depend_on_batching(tmp_path):
+    """The filterbank's GroupNorm sees padding, so the Recognizer runs such encoders one wave at a time."""
+    import numpy as np
+
+    from sshr_cli.model.config import SSHRConfig
+    from sshr_cli.model.inference import Recognizer
+    from sshr_cli.model.sshr import SSHRForCTC
+    from tests.helpers_model import ALL_OFF, TINY_VOCAB
+
+    folder = save_tiny_encoder(tmp_path / "enc", front_end="filterbank")
+    model = SSHRForCTC.from_encoder(folder, SSHRConfig(**ALL_OFF), TINY_VOCAB).eval()
+    assert model.padding_sensitive
+    rec = Recognizer(model, TINY_VOCAB, "sshr", str(folder))
+    rng = np.random.default_rng(0)
+    short, long = rng.standard_normal(8_000).astype("float32"), rng.standard_normal(24_000).astype("float32")
+    together, alone = rec([short, long]), rec([short])
+    t = int(alone.lengths[0])
+    assert int(together.lengths[0]) == t
+    torch.testing.assert_close(together.log_probs[0, :t], alone.log_probs[0, :t])
+
+
+def test_a_clip_shorter_than_the_filterbank_needs_is_a_one_line_skip(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from sshr_cli.decode import DecodeOptions, transcribe
+    from sshr_cli.model.config import SSHRConfig
+    from sshr_cli.model.inference import Recognizer
+    from sshr_cli.model.sshr import SSHRForCTC
+    from tests.helpers_model import ALL_OFF, TINY_VOCAB
+
+    folder = save_tiny_encoder(tmp_path / "enc", front_end="filterbank")
+    rec = Recognizer(SSHRForCTC.from_encoder(folder, SSHRConfig(**ALL_OFF), TINY_VOCAB).eval(), TINY_VOCAB,
+                     "sshr", str(folder))
+    assert rec.min_samples == 1040  # 256 + 4*16 + 3*80 + 3*160
+    sf.write(tmp_path / "short.wav", np.zeros(800, dtype="float32"), 16_000)  # 50 ms: enough for MMS, not here
+    out = transcribe(rec, [tmp_path / "short.wav"], DecodeOptions())[0]
+    assert out.error and "too short" in out.error and "\n" not in out.error

@@ -66,8 +66,6 @@ IFS=, read -r -a lang_list <<< "$langs"
 IFS=, read -r -a variant_list <<< "$variants"
 IFS=, read -r -a seed_list <<< "$seeds"
 IFS=, read -r -a encoder_list <<< "$encoders"
-steps_flag=()
-[ -z "$max_steps" ] || steps_flag=(--max-steps "$max_steps")
 corpus="$work/corpus/cv-corpus-0.1-synthetic"
 data="$work/data"
 splits=(dev test)
@@ -85,11 +83,11 @@ finetune_one() {  # finetune_one ENCODER VARIANT SEED: one run, its wall time ke
   mkdir -p "$out"
   t0=$(date +%s.%N)
   run env OMP_NUM_THREADS=$threads $sshr finetune --config "$recipe_dir/ablation/$v.yaml" --model "$work/encoders/$enc" \
-    --data "$data" --langs "$langs" --out "$out" "${steps_flag[@]}" --set "train.seed=$s" --no-progress \
+    --data "$data" --langs "$langs" --out "$out" ${max_steps:+--max-steps "$max_steps"} --set "train.seed=$s" --no-progress \
     > "$out.log" 2>&1 || { echo "finetune $enc/$v/seed$s failed; see $out.log" >&2; return 1; }
   t1=$(date +%s.%N)
   [ "$fresh" -eq 0 ] || echo "$t0 $t1" | awk '{printf "%.1f\n", $2 - $1}' > "$out/train_seconds"
-  grep -h "best dev" "$out.log" | sed "s|^|$enc/$v/seed$s: |"
+  grep -h "best dev" "$out.log" | sed "s|^|$enc/$v/seed$s: |" || true
 }
 
 if stage_on 1; then
@@ -114,13 +112,11 @@ fi
 
 if stage_on 4; then
   echo "== stage 4: finetune every row, $parallel at a time ($threads threads each); logs in $work/<encoder>/<variant>/seed<N>.log"
-  failed=0
-  while read -r enc v s; do
-    while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || failed=1; done
-    finetune_one "$enc" "$v" "$s" &
-  done < <(runs)
-  while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=1; done
-  [ "$failed" -eq 0 ] || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
+  # xargs runs them side by side; its children are ordinary processes, so Ctrl-C stops them all
+  export -f finetune_one run
+  export work threads sshr recipe_dir data langs max_steps
+  runs | xargs -P "$parallel" -L 1 bash -c 'finetune_one "$@"' _ \
+    || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
 fi
 
 if stage_on 5; then

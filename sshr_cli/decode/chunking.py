@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from sshr_cli.audio import _unreadable, resample
-from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, SAMPLE_RATE_HZ
+from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ
 from sshr_cli.errors import ConfigError, DataError
 
-RECEPTIVE_FIELD_SAMPLES = 400  # wav2vec2-family conv encoder: 25 ms at 16 kHz gives the first frame
 MIN_TAIL_FRACTION = 0.5  # a last keep-region shorter than this share of a stride joins the one before
 
 
@@ -65,7 +64,7 @@ def local_frames(window: Window, n_frames: int, hop: int) -> slice:
 class AudioSource:
     """A file opened for windowed reads: decoded, downmixed and resampled to 16 kHz per window."""
 
-    def __init__(self, path: str | Path, rate: int = SAMPLE_RATE_HZ):
+    def __init__(self, path: str | Path, rate: int = SAMPLE_RATE_HZ, min_samples: int = RECEPTIVE_FIELD_SAMPLES):
         import soundfile as sf
 
         self.path, self.rate = Path(path), rate
@@ -77,9 +76,9 @@ class AudioSource:
             raise _unreadable(self.path, exc) from exc
         self.source_rate, self.source_frames = info.samplerate, info.frames
         self.n_samples = math.ceil(info.frames * rate / info.samplerate) if info.frames > 0 else 0
-        if self.n_samples < RECEPTIVE_FIELD_SAMPLES:
+        if self.n_samples < min_samples:
             raise DataError(f"{self.path}: too short ({info.frames / max(info.samplerate, 1):.3f} s); "
-                            f"needs at least {RECEPTIVE_FIELD_SAMPLES / rate:.3f} s of audio")
+                            f"needs at least {min_samples / rate:.3f} s of audio")
 
     @property
     def duration_s(self) -> float:

@@ -67,7 +67,10 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
         k: v for k, v in asdict(beam).items() if k not in ("workers", "start_method")}}
     decoder.update(chunk_seconds=options.chunk_s, stride_seconds=options.stride_s)
     if str(rec.device).startswith("cuda"):
-        decoder["precision"] = options.precision
+        from sshr_cli.model.inference import amp_dtype
+
+        dtype = amp_dtype(options.precision, rec.device)
+        decoder["precision"] = "fp32" if dtype is None else str(dtype).removeprefix("torch.")
     meta = {"model": rec.source, "decoder": decoder}
     if lang:
         meta["expected_language"] = lang

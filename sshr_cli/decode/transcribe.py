@@ -85,7 +85,8 @@ def iter_transcripts(model, inputs: Sequence[str | Path], options: DecodeOptions
 
     options.check()
     rec = model if isinstance(model, Recognizer) else load_recognizer(model, device=device)
-    files, skipped = _open_all(inputs, options, rec.frame_stride_s, beam=options.beam is not None)
+    files, skipped = _open_all(inputs, options, rec.frame_stride_s, beam=options.beam is not None,
+                               min_samples=rec.min_samples)
     yield from skipped
     pool = _beam_pool(rec, options, warn, n_files=len(files))
     try:
@@ -103,12 +104,12 @@ def iter_transcripts(model, inputs: Sequence[str | Path], options: DecodeOptions
             pool.close()
 
 
-def _open_all(inputs, options: DecodeOptions, hop_s: float, beam: bool):
+def _open_all(inputs, options: DecodeOptions, hop_s: float, beam: bool, min_samples: int):
     """Open each input (headers only), plan its windows; unreadable ones become skips."""
     files, skipped = [], []
     for i, path in enumerate(inputs):
         try:
-            src = AudioSource(path)
+            src = AudioSource(path, min_samples=min_samples)
         except SshrError as exc:
             skipped.append((i, Transcript(str(path), Path(path).stem, error=str(exc))))
             continue

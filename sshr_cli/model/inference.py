@@ -21,7 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
-from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, PRECISIONS, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE
+from sshr_cli.constants import (ENCODER_FRAME_STRIDE_S, PRECISIONS, RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ,
+                                SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE)
 from sshr_cli.errors import CheckpointError, ConfigError
 from sshr_cli.text.vocab import Vocab
 
@@ -50,7 +51,31 @@ class Recognizer:
         return pad_batch(waves, self.do_normalize, self.device)
 
     def __call__(self, waves: Sequence[np.ndarray], precision: str = "fp32") -> RecognizerOutput:
-        """Forward pass; precision "auto"/"bf16"/"fp16" autocast on CUDA (CPU always runs fp32)."""
+        """Forward pass; precision "auto"/"bf16"/"fp16" autocast on CUDA (CPU always runs fp32).
+        Encoders whose output depends on padding (GroupNorm over time) run one wave at a time."""
+        if len(waves) > 1 and self.padding_sensitive:
+            return _concat([self(waves[i : i + 1], precision) for i in range(len(waves))])
+        return self._forward(waves, precision)
+
+    @property
+    def min_samples(self) -> int:
+        """Samples the conv feature encoder needs for one frame (400 for wav2vec2/MMS, 1040 for the
+        tiny filterbank encoder): k0 + sum over later layers of (k_i - 1) x the stride before it."""
+        config = getattr(self.model, "encoder_config", None) or getattr(self.model, "config", None)
+        kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
+        if not kernels or not strides:
+            return RECEPTIVE_FIELD_SAMPLES
+        field, hop = kernels[0], strides[0]
+        for k, s in zip(kernels[1:], strides[1:]):
+            field, hop = field + (k - 1) * hop, hop * s
+        return field
+
+    @property
+    def padding_sensitive(self) -> bool:
+        config = getattr(self.model, "encoder_config", None) or getattr(self.model, "config", None)
+        return getattr(config, "feat_extract_norm", "layer") == "group"
+
+    def _forward(self, waves: Sequence[np.ndarray], precision: str) -> RecognizerOutput:
         import torch
 
         x, mask = self.batch(waves)
@@ -64,6 +89,17 @@ class Recognizer:
             logits = self.model(input_values=x, attention_mask=mask).logits  # [B, T, V]
             lengths = self.model._get_feat_extract_output_lengths(mask.sum(-1))
             return RecognizerOutput(logits.float().log_softmax(-1), lengths, None)
+
+
+def _concat(outputs: list[RecognizerOutput]) -> RecognizerOutput:
+    """Per-utterance outputs [1, T_i, V] -> one [B, max T, V] batch (frames past each length are 0)."""
+    import torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    log_probs = pad_sequence([o.log_probs[0] for o in outputs], batch_first=True)  # B x [T_i, V] -> [B, T, V]
+    lengths = torch.cat([o.lengths for o in outputs])  # [B]
+    lid = None if outputs[0].lid_probs is None else torch.cat([o.lid_probs for o in outputs])  # [B, n_langs]
+    return RecognizerOutput(log_probs, lengths, lid)
 
 
 def amp_dtype(precision: str, device: str):

@@ -159,6 +159,13 @@ class SSHRForCTC(nn.Module):
         return getattr(self, self.prefix)
 
     @property
+    def padding_sensitive(self) -> bool:
+        """True for encoders whose first conv layer is GroupNorm'd over time (wav2vec2-base style,
+        and sshr's tiny filterbank encoder): its statistics include zero padding, so an utterance's
+        output depends on what it is batched with. MMS-300M ("layer" norm) is not."""
+        return getattr(self.encoder_config, "feat_extract_norm", "layer") == "group"
+
+    @property
     def encoder_config(self):
         return self.encoder_model.config
 

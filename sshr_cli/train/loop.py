@@ -178,8 +178,11 @@ class Trainer:
         self.sampler = DurationBatchSampler([u.duration for u in train], cfg.data.max_batch_seconds,
                                             cfg.data.max_batch_size, cfg.train.seed, cfg.data.duration_jitter,
                                             True, self.info.rank, self.info.world_size)
+        # one utterance per dev batch when padding changes the encoder's output, so that the dev
+        # error is the one `sshr decode` + `sshr score` give for the same checkpoint
+        dev_batch = 1 if self.model.padding_sensitive else cfg.data.max_batch_size
         self.dev_sampler = DurationBatchSampler([u.duration for u in dev], cfg.train.eval_max_batch_seconds,
-                                                cfg.data.max_batch_size, shuffle=False) if dev else None
+                                                dev_batch, shuffle=False) if dev else None
         self.unigrams = ckpt.unigram_list(u.text for u in train)
 
     def _loader(self, dataset, sampler):

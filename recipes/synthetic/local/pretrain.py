@@ -95,10 +95,14 @@ def lr_at(step: int, steps: int) -> float:
 def pretrain(args) -> None:
     from transformers import Wav2Vec2Config, Wav2Vec2ForPreTraining
 
+    from sshr_cli.model.sshr import _init_missing_mask_embedding
+
     torch.manual_seed(args.seed)
     cfg = Wav2Vec2Config.from_pretrained(args.encoder)
     cfg.update({**PRETRAIN, "layerdrop": 0.0})
-    model = Wav2Vec2ForPreTraining.from_pretrained(args.encoder, config=cfg)  # quantizer and projections: new
+    model, info = Wav2Vec2ForPreTraining.from_pretrained(args.encoder, config=cfg, output_loading_info=True)
+    missing = [k.removeprefix("wav2vec2.") for k in info.get("missing_keys", ())]  # quantizer, projections: new
+    _init_missing_mask_embedding(model.wav2vec2, missing)  # transformers 5.17 left it uninitialised (NaN)
     model.freeze_feature_encoder()
     model.train()
     waves = audio_rows(args.data)
@@ -116,6 +120,8 @@ def pretrain(args) -> None:
         out = model(x, attention_mask=mask, mask_time_indices=masked, sampled_negative_indices=negatives)
         n = masked.sum()
         loss = out.loss / n  # HF sums over masked frames; per-frame, as the HF example script reports it
+        if not torch.isfinite(loss):
+            raise SystemExit(f"update {step + 1}: the pretraining loss is {float(loss)}; stopping (nothing saved)")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
