@@ -61,7 +61,7 @@ class Recognizer:
     def min_samples(self) -> int:
         """Samples the conv feature encoder needs for one frame (400 for wav2vec2/MMS, 1040 for the
         tiny filterbank encoder): k0 + sum over later layers of (k_i - 1) x the stride before it."""
-        config = getattr(self.model, "encoder_config", None) or getattr(self.model, "config", None)
+        config = self._encoder_config()
         kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
         if not kernels or not strides:
             return RECEPTIVE_FIELD_SAMPLES
@@ -72,8 +72,12 @@ class Recognizer:
 
     @property
     def padding_sensitive(self) -> bool:
-        config = getattr(self.model, "encoder_config", None) or getattr(self.model, "config", None)
-        return getattr(config, "feat_extract_norm", "layer") == "group"
+        """GroupNorm over time in the first conv layer: statistics that include the padding."""
+        return getattr(self._encoder_config(), "feat_extract_norm", "layer") == "group"
+
+    def _encoder_config(self):
+        """The encoder's HF config (an sshr model's encoder_config, an HF *ForCTC's config)."""
+        return getattr(self.model, "encoder_config", None) or getattr(self.model, "config", None)
 
     def _forward(self, waves: Sequence[np.ndarray], precision: str) -> RecognizerOutput:
         import torch
