@@ -184,7 +184,7 @@ def parse_decode_memory(text: str) -> list[Figure]:
     for m in re.finditer(r"^(\S.*?)\s+1 min:\s+([\d.]+) MiB.*?\|\s+([\d.]+) min:\s+([\d.]+) MiB", text, re.M):
         short, long_ = float(m.group(2)), float(m.group(4))
         figures.append(Figure("6", f"peak RSS, {m.group(3)} min vs 1 min of audio ({m.group(1).strip()})", long_,
-                              short, long_ / short, "", f"the same tool on 1 min", "MiB", "parsed"))
+                              short, long_ / short, "", "the same tool on 1 min", "MiB", "parsed"))
     return figures
 
 

@@ -11,7 +11,6 @@ rank 0 alone logs, evaluates and saves, and the others wait for its decisions.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
