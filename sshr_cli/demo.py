@@ -31,7 +31,7 @@ from typing import Callable
 
 from sshr_cli.constants import RECIPES_DIR
 from sshr_cli.errors import ConfigError, SshrError
-from sshr_cli.io import write_text
+from sshr_cli.io import read_jsonl, write_text
 
 DEMO_LANGS = ("en", "de", "fr", "es")
 DEMO_CLIPS_PER_LANG = 100  # train+dev+test clips per language in the generated release
@@ -230,8 +230,7 @@ def _learned(summary: dict | None) -> bool:
 def lm_coverage(data_dir: Path) -> float | None:
     """Share of test word tokens that occur in the train text (what the demo's LM is built from)."""
     def words(split: str) -> list[str]:
-        return [w for m in sorted(data_dir.glob(f"*/{split}.jsonl"))
-                for line in m.read_text(encoding="utf-8").splitlines() for w in json.loads(line)["text"].split()]
+        return [w for m in sorted(data_dir.glob(f"*/{split}.jsonl")) for row in read_jsonl(m) for w in row["text"].split()]
 
     seen, test = set(words("train")), words("test")
     return sum(w in seen for w in test) / len(test) if test else None

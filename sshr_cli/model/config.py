@@ -104,3 +104,9 @@ class SSHRConfig:
             raise ConfigError(f"unknown model option(s) {unknown}; known: {sorted(known)}")
         return cls(**d)
 
+
+def padding_sensitive(encoder_config) -> bool:
+    """True for encoders whose first conv layer is GroupNorm'd over time (wav2vec2-base style, and
+    sshr's tiny filterbank encoder): the statistics include zero padding, so an utterance's output
+    depends on what it is batched with. MMS-300M ("layer" norm) is not."""
+    return getattr(encoder_config, "feat_extract_norm", "layer") == "group"

@@ -24,6 +24,7 @@ import numpy as np
 from sshr_cli.constants import (ENCODER_FRAME_STRIDE_S, PRECISIONS, RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ,
                                 SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE)
 from sshr_cli.errors import CheckpointError, ConfigError
+from sshr_cli.model.config import padding_sensitive
 from sshr_cli.text.vocab import Vocab
 
 
@@ -73,7 +74,7 @@ class Recognizer:
     @property
     def padding_sensitive(self) -> bool:
         """GroupNorm over time in the first conv layer: statistics that include the padding."""
-        return getattr(self._encoder_config(), "feat_extract_norm", "layer") == "group"
+        return padding_sensitive(self._encoder_config())
 
     def _encoder_config(self):
         """The encoder's HF config (an sshr model's encoder_config, an HF *ForCTC's config)."""

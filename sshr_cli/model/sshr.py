@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from sshr_cli.constants import BLANK_ID, PREPROCESSOR_FILE, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, VOCAB_FILE
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, HubError
 from sshr_cli.io import atomic_dir, write_json
-from sshr_cli.model.config import SSHRConfig
+from sshr_cli.model.config import SSHRConfig, padding_sensitive
 from sshr_cli.text.vocab import Vocab
 
 # Encoders whose layers take (hidden_states, attention_mask) and nothing else, and their HF CTC class.
@@ -160,10 +160,8 @@ class SSHRForCTC(nn.Module):
 
     @property
     def padding_sensitive(self) -> bool:
-        """True for encoders whose first conv layer is GroupNorm'd over time (wav2vec2-base style,
-        and sshr's tiny filterbank encoder): its statistics include zero padding, so an utterance's
-        output depends on what it is batched with. MMS-300M ("layer" norm) is not."""
-        return getattr(self.encoder_config, "feat_extract_norm", "layer") == "group"
+        """See sshr_cli.model.config.padding_sensitive."""
+        return padding_sensitive(self.encoder_config)
 
     @property
     def encoder_config(self):
