@@ -387,8 +387,7 @@ class Trainer:
     # ---------------------------------------------------------------- log / eval / save
     def _log_train(self, log, bar, window: "_Window") -> None:
         row = window.row(self.state, self.optimizer, self.info)
-        if row["data_wait"] > DATA_WAIT_WARN and not getattr(self, "_warned_data_wait", False):
-            self._hint_data_wait(row["data_wait"])
+        self._hint_data_wait(row["data_wait"])
         if log is not None:
             log.write(row)
             bar.update(self.state.step, f"loss {row['loss']:.3f}  lr {row['lr_heads']:.2e}  "
@@ -401,7 +400,10 @@ class Trainer:
         return not distributed.all_true(time.monotonic() < deadline, self.info)
 
     def _hint_data_wait(self, share: float) -> None:
+        """Once per run: say how to feed the model faster when waiting for batches took > DATA_WAIT_WARN."""
         d = self.cfg.data
+        if share <= DATA_WAIT_WARN or getattr(self, "_warned_data_wait", False):
+            return
         if d.cache_audio and self.state.epoch == 0:
             return  # the first epoch fills the audio cache
         self._warned_data_wait = True
