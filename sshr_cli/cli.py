@@ -141,7 +141,8 @@ def _run_prepare(source, out_dir: Path, units: str, jobs: Optional[int], resampl
     """Shared tail of the prepare commands: progress bar, one library call, table and summary."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sshr_cli.data.prepare import DEFAULT_JOBS, PrepareOptions, prepare, print_report
+    from sshr_cli.data.prepare import DEFAULT_JOBS, PrepareOptions, prepare
+    from sshr_cli.data.report import print_report
 
     options = PrepareOptions(out_dir, units, jobs or DEFAULT_JOBS, resample_to_flac, **limits)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -17,7 +17,7 @@ SPLITS = ("train", "dev", "test")
 @dataclass(frozen=True)
 class Utterance:
     id: str
-    audio: str
+    audio_path: str  # the manifest's audio_filepath
     duration_s: float
     lang: str
     speaker: str

@@ -132,7 +132,7 @@ def _read_batch(utts, batch, skipped) -> tuple[list[np.ndarray], list[int]]:
     waves, kept = [], []
     for i in batch:
         try:
-            wave = load_audio(utts[i].audio, SAMPLE_RATE_HZ)
+            wave = load_audio(utts[i].audio_path, SAMPLE_RATE_HZ)
         except DataError as exc:
             skipped.append({"id": utts[i].id, "reason": str(exc)})
             continue

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.prepare import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
 from sshr_cli.errors import DataError
 
 REQUIRED_COLUMNS = ("path", "sentence")

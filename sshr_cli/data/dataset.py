@@ -39,7 +39,7 @@ MMS_CONV_STRIDES = (5, 2, 2, 2, 2, 2, 2)
 @dataclass(frozen=True)
 class Utterance:
     id: str
-    path: str
+    audio_path: str  # the manifest's audio_filepath
     duration: float  # s
     lang: str
     lang_id: int
@@ -122,7 +122,7 @@ class SpeechDataset(torch.utils.data.Dataset):
         utt = self.utts[i]
         wave = self.cache.get(i) if self.cache is not None else None
         if wave is None:
-            wave = normalize_wave(load_audio(utt.path))
+            wave = normalize_wave(load_audio(utt.audio_path))
             if self.cache is not None:
                 self.cache[i] = wave
         return {"wave": wave, "labels": utt.labels, "lang_id": utt.lang_id, "index": i}

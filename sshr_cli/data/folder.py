@@ -21,7 +21,7 @@ from pathlib import Path
 from sshr_cli.io import read_text_lines
 from sshr_cli.audio import AUDIO_SUFFIXES
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.prepare import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
 from sshr_cli.errors import ConfigError, DataError
 
 TSV_NAME = "transcripts.tsv"

@@ -8,6 +8,7 @@ A manifest is NeMo-style JSONL, one utterance a line:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sshr_cli.errors import DataError
@@ -15,6 +16,7 @@ from sshr_cli.io import read_jsonl
 
 REQUIRED_FIELDS = ("id", "audio_filepath", "duration", "text", "lang")
 SPLITS = ("train", "dev", "test")
+UNITS = ("chars", "phonemes")  # the target units a prepared folder holds (prepare_report.json's "units")
 
 
 def manifest_path(data_dir: str | Path, lang: str, split: str) -> Path:
@@ -52,3 +54,29 @@ def load_manifest(path: str | Path) -> list[dict]:
         if missing:
             raise DataError(f"{path}:{n}: missing field(s) {', '.join(missing)}")
     return rows
+
+
+def prepared_units(data_dir: str | Path) -> str:
+    """The target units of a prepared folder, from its prepare_report.json; one-line DataError if unknown."""
+    path = report_path(data_dir)
+    if not path.is_file():
+        raise DataError(f"no prepared data in {data_dir} ({path.name} missing): run `sshr prepare ...` first, "
+                        f"or pass --data DIR")
+    units = json.loads(path.read_text(encoding="utf-8")).get("units")
+    if units not in UNITS:
+        raise DataError(f"{path}: units is {units!r}; expected one of {', '.join(UNITS)}")
+    return units
+
+
+def check_langs(data_dir: str | Path, wanted, splits: tuple[str, ...]) -> list[str]:
+    """`wanted` (or, if empty, every prepared language), checked to have a manifest for each split."""
+    found = prepared_langs(data_dir)
+    langs = list(wanted) if wanted else found
+    if not langs:
+        raise DataError(f"no prepared languages in {data_dir}: run `sshr prepare` first (or pass --data DIR)")
+    for lang in langs:
+        for split in splits:
+            if not manifest_path(data_dir, lang, split).is_file():
+                have = ", ".join(found) or "none"
+                raise DataError(f"{manifest_path(data_dir, lang, split)} not found (prepared languages: {have})")
+    return langs

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from sshr_cli.io import read_text_lines
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.prepare import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
 from sshr_cli.errors import ConfigError, DataError
 
 SETTINGS = ("10min", "1h")

@@ -1,0 +1,60 @@
+"""prepare_report.json's per-split entries, its warnings, and how `sshr prepare` shows it on screen."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from sshr_cli.data.manifest import SPLITS
+from sshr_cli.text import Vocab
+
+if TYPE_CHECKING:
+    from sshr_cli.data.prepare import PrepareResult
+
+HOURS_DIGITS = 6  # rounding in the report
+RATE_DIGITS = 6
+
+
+def split_report(rows: list[dict], dropped: Counter, vocab: Vocab) -> dict:
+    n_units = sum(len(r["units"].split()) for r in rows)
+    n_unk = sum(vocab.count_unknown(r["units"].split()) for r in rows)
+    return {"kept": len(rows), "dropped": dict(sorted((k, v) for k, v in dropped.items() if v)),
+            "hours": round(sum(r["duration"] for r in rows) / 3600, HOURS_DIGITS),
+            "unk_rate": round(n_unk / n_units, RATE_DIGITS) if n_units else 0.0}
+
+
+def report_warnings(report: dict) -> list[str]:
+    notes = []
+    for lang, splits in report["langs"].items():
+        if "train" in splits and splits["train"]["kept"] == 0:
+            notes.append(f"{lang}: no training utterances kept; its units are not in vocab.json")
+    return notes
+
+
+def report_table(report: dict):
+    """The report as a rich Table: one row per language and split."""
+    from rich.table import Table
+
+    table = Table(title=f"prepare {report['source']} ({report['units']})", title_justify="left")
+    for name, justify in (("lang", "left"), ("split", "left"), ("kept", "right"), ("hours", "right"),
+                          ("unk %", "right"), ("dropped", "left")):
+        table.add_column(name, justify=justify)
+    for lang, splits in sorted(report["langs"].items()):
+        for split in [s for s in SPLITS if s in splits]:
+            r = splits[split]
+            dropped = ", ".join(f"{k} {v}" for k, v in r["dropped"].items()) or "-"
+            table.add_row(lang, split, str(r["kept"]), f"{r['hours']:.3f}", f"{100 * r['unk_rate']:.2f}", dropped)
+    return table
+
+
+def print_report(result: "PrepareResult", console) -> None:
+    console.print(report_table(result.report))
+    for note in result.warnings:
+        console.print(f"[yellow]warning:[/] {note}", soft_wrap=True)
+    n_files = sum(len(s) for s in result.report["langs"].values())
+    if result.up_to_date:
+        console.print(f"up to date: {result.out_dir} already holds this result (same arguments and inputs); "
+                      "nothing was redone", soft_wrap=True)
+    else:
+        console.print(f"wrote {n_files} manifests, vocab.json ({result.report['vocab_size']} units) and "
+                      f"prepare_report.json to {result.out_dir}", soft_wrap=True)

@@ -1,0 +1,49 @@
+"""The contract every source reader (commonvoice.py, mlsuperb.py, folder.py) fills for `sshr prepare`.
+
+A reader lists utterances per language and split (SplitInput), counts what it already had to
+drop (e.g. MALFORMED_ROW), and names the arguments and index files that change the result
+(SourceInput), so that data/prepare.py can fingerprint, measure, select and write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Drop reasons (report keys)
+MISSING_CLIP = "missing_clip"
+UNREADABLE_AUDIO = "unreadable_audio"
+EMPTY_TEXT = "empty_text"
+NO_PHONEMES = "no_phonemes"
+TOO_SHORT = "too_short"
+TOO_LONG = "too_long"
+MALFORMED_ROW = "malformed_row"
+DUPLICATE_ID = "duplicate_id"
+
+
+@dataclass(frozen=True)
+class Utterance:
+    id: str
+    audio_path: Path  # absolute; becomes the manifest's audio_filepath
+    raw_text: str
+    lang: str
+    speaker: str = ""
+
+
+@dataclass
+class SplitInput:
+    """One language and split as a source reader found it."""
+
+    lang: str
+    split: str
+    utterances: list[Utterance] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)  # reason -> n, found while reading
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    source: str  # "commonvoice" | "mlsuperb" | "folder"
+    args: dict  # the reader's arguments that change the result (JSON-able)
+    index_files: tuple[Path, ...]  # TSVs / transcripts, fingerprinted by size and mtime
+    splits: tuple[SplitInput, ...]
