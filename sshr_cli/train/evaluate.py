@@ -1,5 +1,7 @@
 """Dev evaluation: greedy CTC decoding, error rates per language, LID accuracy.
 
+    result = evaluate_dev(model, loader, dev_set.utts, vocab, units, device, lambda: autocast(dtype, device))
+
 The error rate goes through `dev_error`, which calls the scorer behind `sshr score`
 (sshr_cli.score.score_pairs), so the printed dev error is what `sshr score` reports on the same
 hypotheses.
@@ -8,6 +10,7 @@ hypotheses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, ContextManager, Sequence
 
 import torch
 
@@ -35,6 +38,32 @@ class DevResult:
         if self.lid_accuracy is not None:
             row["lid_accuracy"] = self.lid_accuracy
         return row
+
+
+def evaluate_dev(model, batches, utts: Sequence, vocab, units: str, device: str,
+             context: Callable[[], ContextManager]) -> DevResult:
+    """Loss, error rates and LID accuracy of `model` over dev `batches` (indices into `utts`), under
+    `context()` (autocast); the model's train/eval mode is left as it was."""
+    pairs, loss_sum, n, lid_right, lid_n = [], 0.0, 0, 0, 0
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode(), context():
+        for batch in batches:
+            batch = batch.to(device)
+            out = model(input_values=batch.input_values, attention_mask=batch.attention_mask,
+                        labels=batch.labels, lang_ids=batch.lang_ids)
+            loss_sum += float(out.loss) * len(batch.indices)
+            n += len(batch.indices)
+            for i, ids in zip(batch.indices, greedy_ids(out.logits.float(), out.output_lengths)):
+                utt = utts[i]
+                pairs.append((utt.id, utt.lang, utt.units, " ".join(vocab.decode(ids))))
+            if out.lid_logits is not None:
+                lid_right += int((out.lid_logits.argmax(-1) == batch.lang_ids).sum())
+                lid_n += len(batch.indices)
+    model.train(was_training)
+    metric, err, by_lang, wer = dev_error(pairs, units)
+    return DevResult(loss=loss_sum / max(n, 1), metric=metric, error_rate=err, by_lang=by_lang, wer=wer,
+                     lid_accuracy=lid_right / lid_n if lid_n else None, n=n)
 
 
 def greedy_ids(logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:

@@ -6,36 +6,37 @@
 OUT/ gets best/ and last/ (checkpoint folders, see train/checkpoint.py), metrics.jsonl, tb/,
 config.yaml (the resolved recipe) and curves.png. Under torchrun every rank runs this function;
 rank 0 alone logs, evaluates and saves, and the others wait for its decisions.
+
+What a run is built from is in train/setup.py, what survives a resume in train/resume.py, the
+dev pass in train/evaluate.py and the train metrics rows in train/window.py; this module holds
+the loop itself: updates, the NaN guard, logging, evaluation and saving decisions.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
 
-from sshr_cli.config import TINY_ENCODER, RunConfig, dump_yaml, from_dict
-from sshr_cli.data.dataset import (DurationBatchSampler, SpeechDataset, collate, conv_frames,
-                                   load_utterances)
-from sshr_cli.data.manifest import manifest_path, prepared_langs, report_path, vocab_path
-from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
+from sshr_cli.config import RunConfig, dump_yaml
+from sshr_cli.data.manifest import check_langs, prepared_units, vocab_path
+from sshr_cli.errors import SshrError
 from sshr_cli.io import write_text
-from sshr_cli.model.inference import amp_dtype, attention_backends
 from sshr_cli.model.sshr import check_targets
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
-from sshr_cli.train.evaluate import DevResult, dev_error, greedy_ids
+from sshr_cli.train.evaluate import METRIC_OF_UNITS, DevResult, evaluate_dev
 from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
-from sshr_cli.train.schedule import make_scheduler
+from sshr_cli.train.resume import State, restore, resume_folder, resumed_recipe, trainer_state
+from sshr_cli.train.setup import autocast, build_model, build_optim, load_data, make_loader
+from sshr_cli.train.window import MetricsWindow
 
 RUN_CONFIG_FILE = "config.yaml"
-TINY_ENCODER_DIR = "tiny_encoder"
 DATA_WAIT_WARN = 0.3  # fraction of a log window spent waiting for batches before a hint is printed
 
 
@@ -66,19 +67,6 @@ class FinetuneResult:
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> reason -> n
 
 
-@dataclass
-class State:
-    """Everything that changes during training and must survive a resume."""
-
-    step: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0  # micro-batches of `epoch` consumed by completed updates
-    best_error: float | None = None
-    best_step: int | None = None
-    evals_without_gain: int = 0
-    bad_steps_total: int = 0
-
-
 def finetune(req: FinetuneRequest, console=None, on_step: Callable[[int], None] | None = None) -> FinetuneResult:
     """Train until recipe.train.max_steps (see the module docstring)."""
     info = distributed.setup()
@@ -95,118 +83,40 @@ class Trainer:
         self.console = console if info.is_main else None
         self._consecutive_bad = 0
         self._rng_to_restore = None
-        resume_from = self._resume_folder()
-        self.cfg = self._recipe(resume_from)
-        self.units = _units(req.data_dir)
+        self._warned_data_wait = False
+        resume_from = resume_folder(self.out, req.resume, info)
+        self.cfg = cfg = resumed_recipe(req.recipe, resume_from, self.out)
+        self.units = prepared_units(req.data_dir)
         self.vocab = Vocab.load(vocab_path(req.data_dir))
-        self.langs = _languages(req.data_dir, self.cfg.data.langs, self.cfg.data)
+        self.langs = check_langs(req.data_dir, cfg.data.langs, (cfg.data.train_split, cfg.data.dev_split))
         self.state = State()
-        ckpt.seed_everything(self.cfg.train.seed)  # the same new heads on every rank
-        self.model = self._model(resume_from).to(info.device)
-        ckpt.seed_everything(self.cfg.train.seed + info.rank)  # dropout/masking differ between ranks
-        self._data()
-        self._optim()
+        ckpt.seed_everything(cfg.train.seed)  # the same new heads on every rank
+        self.model = build_model(cfg, self.langs, self.vocab, self.out, req.model, info, resume_from).to(info.device)
+        ckpt.seed_everything(cfg.train.seed + info.rank)  # dropout/masking differ between ranks
+        self.data = load_data(cfg, req.data_dir, self.langs, self.vocab, self.model, info)
+        for line in self.data.skip_lines:
+            self.say(f"[yellow]{line}[/]")
+        self.opt = build_optim(self.model, cfg, info)
+        if info.device == "cpu" and cfg.train.precision in ("bf16", "fp16"):
+            self.say(f"[yellow]train.precision={cfg.train.precision} applies on GPU only; this CPU run is fp32[/]")
+        self.encoder_frozen = False
         if resume_from is not None:
             self._restore(resume_from)
         self.ddp = self._wrap()
+
+    @property
+    def train_set(self):
+        return self.data.train_set
+
+    @property
+    def sampler(self):
+        return self.data.sampler
 
     def say(self, message: str) -> None:
         if self.console is not None:
             self.console.print(message, soft_wrap=True)
 
     # ---------------------------------------------------------------- setup
-    def _resume_folder(self) -> Path | None:
-        if self.info.is_main:
-            ckpt.remove_stale_temps(self.out) if self.out.is_dir() else None
-        distributed.barrier(self.info)
-        found = ckpt.resumable(self.out)
-        if self.req.resume is False or found is None:
-            if self.req.resume and found is None:
-                raise CheckpointError(f"--resume: {self.out}/last/ has no trainer_state.pt; drop --resume to start")
-            return None
-        return found
-
-    def _recipe(self, resume_from: Path | None) -> RunConfig:
-        cfg = self.req.recipe
-        if resume_from is None:
-            return cfg
-        import yaml
-
-        saved = from_dict(yaml.safe_load((resume_from / ckpt.RECIPE_FILE).read_text(encoding="utf-8")),
-                          where=str(resume_from / ckpt.RECIPE_FILE))
-        saved = dataclasses.replace(saved, train=dataclasses.replace(saved.train, max_minutes=cfg.train.max_minutes))
-        changed = _diff(saved.to_dict(), cfg.to_dict())  # a time limit belongs to an invocation, not the recipe
-        if changed:
-            raise ConfigError(f"{self.out} was trained with a different recipe ({', '.join(changed[:4])}); "
-                              f"resume with the same recipe, or pass --no-resume or another --out")
-        return saved
-
-    def _model(self, resume_from: Path | None):
-        from sshr_cli.model.config import SSHRConfig
-        from sshr_cli.model.sshr import SSHRForCTC
-
-        if resume_from is not None:
-            return SSHRForCTC.from_pretrained(resume_from)
-        config = SSHRConfig(**self.cfg.model.sshr_fields(), languages=tuple(self.langs))
-        return SSHRForCTC.from_encoder(str(self._encoder_dir()), config, self.vocab)
-
-    def _encoder_dir(self) -> Path:
-        from sshr_cli.hub import resolve_model_dir
-
-        if self.cfg.model.encoder == TINY_ENCODER:
-            folder = self.out / TINY_ENCODER_DIR
-            if self.info.is_main and not (folder / "config.json").is_file():
-                from sshr_cli.model.tiny import save_tiny_encoder
-
-                save_tiny_encoder(folder, seed=self.cfg.train.seed, front_end="filterbank")
-            distributed.barrier(self.info)
-            return folder
-        return resolve_model_dir(self.cfg.model.encoder or self.req.model)
-
-    def _data(self) -> None:
-        cfg, enc = self.cfg, self.model.encoder_config
-        frames_of = lambda n: conv_frames(n, enc.conv_kernel, enc.conv_stride)  # noqa: E731
-        train, skip_train = load_utterances(self.req.data_dir, self.langs, cfg.data.train_split, self.vocab,
-                                            frames_of, cfg.data.max_train_duration)
-        dev, skip_dev = load_utterances(self.req.data_dir, self.langs, cfg.data.dev_split, self.vocab, frames_of)
-        self.skipped = {"train": skip_train.counts, "dev": skip_dev.counts}
-        for line in skip_train.lines(cfg.data.train_split) + skip_dev.lines(cfg.data.dev_split):
-            self.say(f"[yellow]{line}[/]")
-        self.train_set = SpeechDataset(train, cfg.data.cache_audio)
-        self.dev_set = SpeechDataset(dev, cfg.data.cache_audio)
-        self.sampler = DurationBatchSampler([u.duration for u in train], cfg.data.max_batch_seconds,
-                                            cfg.data.max_batch_size, cfg.train.seed, cfg.data.duration_jitter,
-                                            True, self.info.rank, self.info.world_size)
-        # one utterance per dev batch when padding changes the encoder's output, so that the dev
-        # error is the one `sshr decode` + `sshr score` give for the same checkpoint
-        dev_batch = 1 if self.model.padding_sensitive else cfg.data.max_batch_size
-        self.dev_sampler = DurationBatchSampler([u.duration for u in dev], cfg.train.eval_max_batch_seconds,
-                                                dev_batch, shuffle=False) if dev else None
-        self.unigrams = ckpt.unigram_list(u.text for u in train)
-
-    def _loader(self, dataset, sampler):
-        workers = self.cfg.data.num_workers
-        return torch.utils.data.DataLoader(
-            dataset, batch_sampler=sampler, collate_fn=collate, num_workers=workers,
-            pin_memory=self.info.device.startswith("cuda"), persistent_workers=workers > 0,
-            generator=torch.Generator().manual_seed(self.cfg.train.seed))  # never draws from the global RNG
-
-    def _optim(self) -> None:
-        o = self.cfg.optim
-        self.encoder_params = [p for p in self.model.encoder_parameters() if p.requires_grad]
-        self.head_params = [p for p in self.model.head_parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": self.encoder_params, "lr": o.lr_encoder, "name": "encoder"},
-             {"params": self.head_params, "lr": o.lr_heads, "name": "heads"}],
-            betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay,
-            fused=True)  # one kernel per step (CPU too: the per-tensor loop cost ~25% of a CPU step)
-        self.scheduler = make_scheduler(self.optimizer, self.cfg.train.max_steps, self.cfg.schedule)
-        self.amp_dtype = amp_dtype(self.cfg.train.precision, self.info.device)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
-        if self.info.device == "cpu" and self.cfg.train.precision in ("bf16", "fp16"):
-            self.say(f"[yellow]train.precision={self.cfg.train.precision} applies on GPU only; this CPU run is fp32[/]")
-        self.encoder_frozen = False
-
     def _wrap(self):
         """DDP wrapper (rebuilt when the encoder is unfrozen, since DDP fixes its parameter set)."""
         self._freeze_encoder(self.state.step < self.cfg.train.freeze_encoder_steps)
@@ -218,30 +128,13 @@ class Trainer:
         return DistributedDataParallel(self.model, device_ids=ids)
 
     def _freeze_encoder(self, frozen: bool) -> None:
-        for p in self.encoder_params:
+        for p in self.opt.encoder_params:
             p.requires_grad_(not frozen)
         self.encoder_frozen = frozen
 
-    # ---------------------------------------------------------------- state
-    def _trainer_state(self) -> dict:
-        s = self.state
-        return {"step": s.step, "epoch": s.epoch, "batch_in_epoch": s.batch_in_epoch,
-                "best_error": s.best_error, "best_step": s.best_step,
-                "evals_without_gain": s.evals_without_gain, "bad_steps_total": s.bad_steps_total,
-                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "scaler": self.scaler.state_dict(), "rng": ckpt.rng_state()}
-
     def _restore(self, folder: Path) -> None:
-        t = ckpt.load_trainer_state(folder)
-        if Vocab.load(folder) != self.vocab:
-            raise CheckpointError(f"{folder}/vocab.json differs from {vocab_path(self.req.data_dir)}; "
-                                  f"this run was trained on other data: pass --no-resume or another --out")
-        self.state = State(t["step"], t["epoch"], t["batch_in_epoch"], t["best_error"], t["best_step"],
-                           t["evals_without_gain"], t["bad_steps_total"])
-        self.optimizer.load_state_dict(t["optimizer"])
-        self.scheduler.load_state_dict(t["scheduler"])
-        self.scaler.load_state_dict(t["scaler"])
-        self._rng_to_restore = t["rng"]  # applied just before the first update (see run)
+        self.state, self._rng_to_restore = restore(folder, self.vocab, vocab_path(self.req.data_dir), self.opt)
+        # the RNG states are applied just before the first update (see run)
         self.say(f"resuming {self.out} from update {self.state.step} "
                  f"(epoch {self.state.epoch}, batch {self.state.batch_in_epoch})")
 
@@ -256,7 +149,7 @@ class Trainer:
         bar = ProgressBar(self.console, t.max_steps, s.step, self.req.show_progress and self.console is not None)
         stopped = "max_steps"
         deadline = time.monotonic() + 60 * t.max_minutes if t.max_minutes else None
-        window = _Window()
+        window = MetricsWindow()
         batches = self._micro_batches()
         if self._rng_to_restore is not None:  # last: setting up logs and loaders may draw random numbers
             ckpt.set_rng_state(self._rng_to_restore)
@@ -294,12 +187,12 @@ class Trainer:
             pad = self.sampler.padding_fraction(self.state.epoch)
             self.say(f"train: {len(self.train_set)} utterances, {len(self.langs)} language(s) "
                      f"({', '.join(self.langs)}), {self.sampler.batches_per_epoch()} batches/epoch/rank, "
-                     f"padding {100 * pad:.1f}%; dev: {len(self.dev_set)}; device {self.info.device}"
+                     f"padding {100 * pad:.1f}%; dev: {len(self.data.dev_set)}; device {self.info.device}"
                      f"{f' x{self.info.world_size}' if self.info.enabled else ''}")
 
     def _micro_batches(self):
         """Batches forever, epoch after epoch; State.epoch/batch_in_epoch say what was consumed."""
-        return self._epochs(self._loader(self.train_set, self.sampler))
+        return self._epochs(make_loader(self.train_set, self.sampler, self.cfg, self.info))
 
     def _epochs(self, loader):
         while True:
@@ -314,7 +207,7 @@ class Trainer:
             self.ddp = self._wrap()
             self.say(f"update {self.state.step}: encoder unfrozen")
 
-    def _update(self, micro: list, window: "_Window"):
+    def _update(self, micro: list, window: MetricsWindow):
         """One optimizer update over `micro` batches; None if the loss or gradient was NaN/inf (step
         skipped). Losses stay on the device: the only host sync is the finiteness check."""
         total, parts = torch.zeros((), device=self.info.device), {}
@@ -327,7 +220,7 @@ class Trainer:
                 out = self.ddp(input_values=batch.input_values, attention_mask=batch.attention_mask,
                                labels=batch.labels, lang_ids=batch.lang_ids)
                 loss = out.loss / len(micro)
-                self.scaler.scale(loss).backward()
+                self.opt.scaler.scale(loss).backward()
             total += loss.detach().float()
             for name, value in (out.losses or {}).items():
                 parts[name] = parts.get(name, 0.0) + value.detach().float() / len(micro)
@@ -345,25 +238,25 @@ class Trainer:
     def _clip_and_step(self, loss: torch.Tensor) -> torch.Tensor | None:
         """Unscale, clip and step; None (nothing stepped) for a non-finite loss on any rank, or a
         non-finite gradient without fp16 loss scaling (the scaler skips those steps itself)."""
-        self.scaler.unscale_(self.optimizer)
-        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
+        self.opt.scaler.unscale_(self.opt.optimizer)
+        params = [p for g in self.opt.optimizer.param_groups for p in g["params"] if p.grad is not None]
         max_norm = self.cfg.optim.max_grad_norm
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm > 0 else float("inf"))
         loss_ok, norm_ok = torch.isfinite(torch.stack([loss, norm.float()])).tolist()  # the one host sync
-        if not distributed.all_true(loss_ok, self.info) or (not norm_ok and not self.scaler.is_enabled()):
-            self.optimizer.zero_grad(set_to_none=True)
-            if self.scaler.is_enabled():
-                self.scaler.update()  # unscale_ was called: close this iteration (and lower the scale)
+        if not distributed.all_true(loss_ok, self.info) or (not norm_ok and not self.opt.scaler.is_enabled()):
+            self.opt.optimizer.zero_grad(set_to_none=True)
+            if self.opt.scaler.is_enabled():
+                self.opt.scaler.update()  # unscale_ was called: close this iteration (and lower the scale)
             return None
-        self.scaler.step(self.optimizer)  # fp16: skips the step itself when grads overflowed
-        self.scaler.update()
-        self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        self.opt.scaler.step(self.opt.optimizer)  # fp16: skips the step itself when grads overflowed
+        self.opt.scaler.update()
+        self.opt.scheduler.step()
+        self.opt.optimizer.zero_grad(set_to_none=True)
         return norm.detach()
 
     def _bad_step(self, n_micro: int) -> None:
         """A NaN/inf loss: drop the gradients, move past the batches, count, stop after K in a row."""
-        self.optimizer.zero_grad(set_to_none=True)
+        self.opt.optimizer.zero_grad(set_to_none=True)
         self.state.batch_in_epoch += n_micro
         self.state.bad_steps_total += 1
         self._consecutive_bad += 1
@@ -377,16 +270,12 @@ class Trainer:
                 f"the last good checkpoint is {self.out / ckpt.LAST}")
         return None
 
-    @contextmanager
     def _autocast(self):
-        """bf16/fp16 autocast on GPU, and attention kernels without per-shape setup (attention_backends)."""
-        amp = nullcontext() if self.amp_dtype is None else torch.autocast("cuda", dtype=self.amp_dtype)
-        with amp, attention_backends(self.info.device):
-            yield
+        return autocast(self.opt.amp_dtype, self.info.device)
 
     # ---------------------------------------------------------------- log / eval / save
-    def _log_train(self, log, bar, window: "_Window") -> None:
-        row = window.row(self.state, self.optimizer, self.info)
+    def _log_train(self, log, bar, window: MetricsWindow) -> None:
+        row = window.row(self.state, self.opt.optimizer, self.info)
         self._hint_data_wait(row["data_wait"])
         if log is not None:
             log.write(row)
@@ -402,7 +291,7 @@ class Trainer:
     def _hint_data_wait(self, share: float) -> None:
         """Once per run: say how to feed the model faster when waiting for batches took > DATA_WAIT_WARN."""
         d = self.cfg.data
-        if share <= DATA_WAIT_WARN or getattr(self, "_warned_data_wait", False):
+        if share <= DATA_WAIT_WARN or self._warned_data_wait:
             return
         if d.cache_audio and self.state.epoch == 0:
             return  # the first epoch fills the audio cache
@@ -434,29 +323,11 @@ class Trainer:
                  f"{100 * r.error_rate:.2f}% ({langs}){lid}")
 
     def evaluate(self) -> DevResult | None:
-        if self.dev_sampler is None:
+        if self.data.dev_sampler is None:
             return None
-        model, pairs = self.model, []
-        loss_sum, n, lid_right, lid_n = 0.0, 0, 0, 0
-        was_training = model.training
-        model.eval()
-        with torch.inference_mode(), self._autocast():
-            for batch in self._loader(self.dev_set, self.dev_sampler):
-                batch = batch.to(self.info.device)
-                out = model(input_values=batch.input_values, attention_mask=batch.attention_mask,
-                            labels=batch.labels, lang_ids=batch.lang_ids)
-                loss_sum += float(out.loss) * len(batch.indices)
-                n += len(batch.indices)
-                for i, ids in zip(batch.indices, greedy_ids(out.logits.float(), out.output_lengths)):
-                    utt = self.dev_set.utts[i]
-                    pairs.append((utt.id, utt.lang, utt.units, " ".join(self.vocab.decode(ids))))
-                if out.lid_logits is not None:
-                    lid_right += int((out.lid_logits.argmax(-1) == batch.lang_ids).sum())
-                    lid_n += len(batch.indices)
-        model.train(was_training)
-        metric, err, by_lang, wer = dev_error(pairs, self.units)
-        return DevResult(loss_sum / max(n, 1), metric, err, by_lang, wer,
-                         lid_right / lid_n if lid_n else None, n)
+        batches = make_loader(self.data.dev_set, self.data.dev_sampler, self.cfg, self.info)
+        return evaluate_dev(self.model, batches, self.data.dev_set.utts, self.vocab, self.units, self.info.device,
+                            self._autocast)
 
     def _save(self, result: DevResult | None) -> bool:
         s, yaml_text = self.state, dump_yaml(self.cfg)
@@ -467,94 +338,16 @@ class Trainer:
             s.best_error, s.best_step, s.evals_without_gain = result.error_rate, s.step, 0
         elif result is not None:
             s.evals_without_gain += 1
-        last = ckpt.save_checkpoint(self.out / ckpt.LAST, self.model, yaml_text, self.unigrams,
-                                    self._trainer_state(), summary)
+        last = ckpt.save_checkpoint(self.out / ckpt.LAST, self.model, yaml_text, self.data.unigrams,
+                                    trainer_state(self.state, self.opt), summary)
         if improved or (result is None and not (self.out / ckpt.BEST).exists()):
             ckpt.promote_to_best(last, self.out / ckpt.BEST)
         patience = self.cfg.train.early_stopping_patience
         return bool(patience and s.evals_without_gain >= patience)
 
     def _result(self, stopped: str) -> FinetuneResult:
-        from sshr_cli.train.evaluate import METRIC_OF_UNITS
-
-        return FinetuneResult(self.out, self.state.step, METRIC_OF_UNITS.get(self.units, "cer"),
-                              self.state.best_error, self.state.best_step,
-                              self.sampler.padding_fraction(0), self.state.bad_steps_total, stopped,
-                              getattr(self, "skipped", {}))
-
-
-class _Window:
-    """Train metrics accumulated between log rows (device tensors until a row is written)."""
-
-    def __init__(self):
-        self.loss, self.parts, self.norms, self.updates = 0.0, {}, [], 0
-        self.audio, self.padded, self.data_s = 0.0, 0.0, 0.0
-        self.t0 = time.perf_counter()
-
-    def fetch(self, batches, n: int) -> list:
-        """The next n micro-batches, timing the wait for the data loader."""
-        t = time.perf_counter()
-        micro = [next(batches) for _ in range(n)]
-        self.data_s += time.perf_counter() - t
-        return micro
-
-    def add_batch(self, batch) -> None:
-        self.audio += batch.audio_seconds
-        self.padded += batch.padded_seconds
-
-    def add_update(self, loss, parts: dict, norm) -> None:
-        self.loss += loss
-        self.updates += 1
-        self.norms.append(norm)
-        for k, v in parts.items():
-            self.parts[k] = self.parts.get(k, 0.0) + v
-
-    def row(self, state: State, optimizer, info) -> dict:
-        audio, padded = distributed.sum_floats([self.audio, self.padded], info)
-        elapsed = time.perf_counter() - self.t0
-        n = max(self.updates, 1)
-        lrs = {f"lr_{g.get('name', i)}": g["lr"] for i, g in enumerate(optimizer.param_groups)}
-        norm = float(torch.stack(self.norms).float().mean()) if self.norms else 0.0
-        row = {"step": state.step, "split": "train", "epoch": state.epoch, "loss": float(self.loss) / n,
-               **{k: float(v) / n for k, v in self.parts.items()}, **lrs, "grad_norm": norm,
-               "audio_s_per_s": audio / max(elapsed, 1e-9), "padding": 1 - audio / max(padded, 1e-9),
-               "data_wait": self.data_s / max(elapsed, 1e-9), "bad_steps": state.bad_steps_total}
-        self.__init__()
-        return row
-
-
-# ---------------------------------------------------------------- helpers
-def _units(data_dir: Path) -> str:
-    path = report_path(data_dir)
-    if not path.is_file():
-        raise DataError(f"{path} not found: run `sshr prepare` first (or pass --data DIR)")
-    import json
-
-    units = json.loads(path.read_text(encoding="utf-8")).get("units")
-    if units not in ("phonemes", "chars"):
-        raise DataError(f"{path}: units is {units!r}; expected 'phonemes' or 'chars'")
-    return units
-
-
-def _languages(data_dir: Path, wanted, data_cfg) -> list[str]:
-    found = prepared_langs(data_dir)
-    langs = list(wanted) if wanted else found
-    if not langs:
-        raise DataError(f"no prepared languages in {data_dir}: run `sshr prepare` first (or pass --data DIR)")
-    for lang in langs:
-        for split in (data_cfg.train_split, data_cfg.dev_split):
-            if not manifest_path(data_dir, lang, split).is_file():
-                have = ", ".join(found) or "none"
-                raise DataError(f"{manifest_path(data_dir, lang, split)} not found (prepared languages: {have})")
-    return langs
-
-
-def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for k in sorted(set(a) | set(b)):
-        va, vb = a.get(k), b.get(k)
-        if isinstance(va, dict) and isinstance(vb, dict):
-            keys += _diff(va, vb, f"{prefix}{k}.")
-        elif va != vb and not (isinstance(va, (list, tuple)) and isinstance(vb, (list, tuple)) and list(va) == list(vb)):
-            keys.append(f"{prefix}{k}: {va!r} -> {vb!r}")
-    return keys
+        s = self.state
+        return FinetuneResult(out_dir=self.out, step=s.step, metric=METRIC_OF_UNITS.get(self.units, "cer"),
+                              best_error=s.best_error, best_step=s.best_step,
+                              padding_fraction=self.sampler.padding_fraction(0), bad_steps=s.bad_steps_total,
+                              stopped=stopped, skipped=self.data.skipped)

@@ -10,13 +10,11 @@
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshr_cli.config import RECIPES_DIR, TINY_ENCODER, RunConfig, load_recipe, resolve_recipe
-from sshr_cli.data.manifest import prepared_langs, report_path
-from sshr_cli.errors import DataError
+from sshr_cli.config import RECIPES_DIR, TINY_ENCODER, RunConfig, load_recipe, resolve_recipe, validate
+from sshr_cli.data.manifest import prepared_langs, prepared_units
 from sshr_cli.train.loop import FinetuneRequest
 
 RECIPE_FOR_UNITS = {"phonemes": "commonvoice/sshr.yaml", "chars": "mlsuperb/sshr.yaml"}
@@ -37,14 +35,8 @@ def plan_finetune(workspace, config: str | None = None, data: Path | None = None
     data_dir = workspace.data_dir(data)
     notes = []
     recipe_path = resolve_recipe(config) if config else _recipe_for(data_dir, notes)
-    extra = list(overrides)
-    if langs:
-        extra.append(f"data.langs=[{', '.join(langs)}]")
-    if max_steps is not None:
-        extra.append(f"train.max_steps={max_steps}")
-    if model is not None:  # the flag beats the recipe's model.encoder (and is what the run records)
-        extra.append(f"model.encoder={model}")
-    recipe = load_recipe(recipe_path, extra)
+    recipe = with_flags(load_recipe(recipe_path, overrides), str(recipe_path), langs=langs, max_steps=max_steps,
+                        model=model)
     model_id = _model(workspace, model, recipe, notes)
     chosen = list(recipe.data.langs or prepared_langs(data_dir))
     name = run_name(recipe_path, chosen)
@@ -54,18 +46,26 @@ def plan_finetune(workspace, config: str | None = None, data: Path | None = None
 
         resolve_model_dir(model_id)  # fail now, in one line, if it can be neither found nor downloaded
         notes += gpu_warning()
-    request = FinetuneRequest(recipe, data_dir, out_dir, model_id, resume, show_progress)
-    return Plan(request, recipe_path, out_dir.name, tuple(notes))
+    request = FinetuneRequest(recipe=recipe, data_dir=data_dir, out_dir=out_dir, model=model_id, resume=resume,
+                              show_progress=show_progress)
+    return Plan(request=request, recipe_path=recipe_path, run_name=out_dir.name, notes=tuple(notes))
+
+
+def with_flags(recipe: RunConfig, where: str, langs: list[str] | None = None, max_steps: int | None = None,
+               model: str | None = None) -> RunConfig:
+    """The recipe with finetune's typed flags applied over it (and over --set): --langs, --max-steps, --model."""
+    if langs:
+        recipe = recipe.replace("data", langs=tuple(langs))
+    if max_steps is not None:
+        recipe = recipe.replace("train", max_steps=max_steps)
+    if model is not None:  # the flag beats the recipe's model.encoder (and is what the run records)
+        recipe = recipe.replace("model", encoder=model)
+    validate(recipe, where)
+    return recipe
 
 
 def _recipe_for(data_dir: Path, notes: list[str]) -> Path:
-    path = report_path(data_dir)
-    if not path.is_file():
-        raise DataError(f"no prepared data in {data_dir} ({path.name} missing): run `sshr prepare ...` first, "
-                        f"or pass --data DIR")
-    units = json.loads(path.read_text(encoding="utf-8")).get("units")
-    if units not in RECIPE_FOR_UNITS:
-        raise DataError(f"{path}: units is {units!r}; expected one of {sorted(RECIPE_FOR_UNITS)}")
+    units = prepared_units(data_dir)
     recipe = resolve_recipe(RECIPE_FOR_UNITS[units])
     notes.append(f"recipe {_show(recipe)} (the data has {units} targets; pick another with --config)")
     return recipe
