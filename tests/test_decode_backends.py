@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from helpers_decode import CHAR_VOCAB, frame_log_probs, spell
+from sshr_cli.decode import DecodeOptions
 from sshr_cli.decode.backends import BeamOptions, BeamSpec, backend_class, backend_names, beam_choices
 from sshr_cli.decode.greedy import greedy_decode
 from sshr_cli.errors import ConfigError
@@ -38,7 +39,9 @@ def test_greedy_backend_is_the_best_path():
 
 def test_options_are_built_by_keyword():
     with pytest.raises(TypeError):
-        BeamOptions("lm.arpa")  # noqa: the point of the test
+        BeamOptions("lm.arpa")  # positional: refused
+    with pytest.raises(TypeError):
+        DecodeOptions(30.0)
 
 
 def _module(path: Path) -> str:
