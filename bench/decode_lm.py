@@ -53,10 +53,12 @@ def simulate(text: str, vocab: dict[str, int], rng) -> np.ndarray:
 
 def sshr_decode(logits, vocab, arpa: str, args, backend: str, workers: int) -> tuple[list[str], float]:
     from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BETA
-    from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec
+    from sshr_cli.decode.backends import BeamOptions, BeamPool, BeamSpec
 
     t0 = time.perf_counter()
-    spec = BeamSpec.create(vocab, BeamOptions(arpa, DEFAULT_ALPHA, DEFAULT_BETA, args.beam_width, backend=backend))
+    options = BeamOptions(lm_path=arpa, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA, beam_width=args.beam_width,
+                          backend=backend)
+    spec = BeamSpec.create(vocab, options)
     with BeamPool(spec, workers) as pool:
         texts = [f.result()[0].text for f in [pool.submit(x) for x in logits]]
     return texts, time.perf_counter() - t0
@@ -100,7 +102,7 @@ def main() -> None:
     from helpers_decode import CHAR_VOCAB
     from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BETA
     from sshr_cli.data.synthetic import load_sentences
-    from sshr_cli.decode.beam import default_workers
+    from sshr_cli.decode.backends import default_workers
     from sshr_cli.decode.greedy import greedy_decode
     from sshr_cli.lm import LMOptions, build_lm
     from sshr_cli.text import normalize

@@ -301,17 +301,19 @@ def decode(
 ) -> None:
     """Transcribe audio with a checkpoint (greedy, or beam search with a KenLM)."""
     from sshr_cli.decode import BeamOptions, DecodeOptions
-    from sshr_cli.decode.beam import check_backend
+    from sshr_cli.decode.backends import check_backend
     from sshr_cli.decode.writers import parse_formats
 
     formats = parse_formats(format)
     check_backend(decoder)
     beam = None
     if lm is not None or hotwords or nbest > 1:
-        beam = BeamOptions(str(lm) if lm else None, alpha, beta, beam_width, tuple(split_csv(hotwords) or ()),
-                           hotword_weight, nbest, workers, backend=decoder)
+        beam = BeamOptions(lm_path=str(lm) if lm else None, alpha=alpha, beta=beta, beam_width=beam_width,
+                           hotwords=tuple(split_csv(hotwords) or ()), hotword_weight=hotword_weight, nbest=nbest,
+                           workers=workers, backend=decoder)
         beam.check()
-    options = DecodeOptions(chunk_seconds or None, stride_seconds, max_batch_seconds, beam, precision)
+    options = DecodeOptions(chunk_s=chunk_seconds or None, stride_s=stride_seconds, max_batch_s=max_batch_seconds,
+                            beam=beam, precision=precision)
     options.check()
     model_id = _decode_model(model)
     device = _device(device)

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from helpers_decode import CHAR_VOCAB, frame_log_probs, spell
-from sshr_cli.decode.beam import (BeamOptions, BeamPool, BeamSpec, find_unigrams, merge_static_frames,
-                                  pyctcdecode_labels)
+from sshr_cli.decode.backends import BeamOptions, BeamPool, BeamSpec
+from sshr_cli.decode.backends.common import find_unigrams, merge_static_frames
+from sshr_cli.decode.backends.pyctcdecode import pyctcdecode_labels
 from sshr_cli.decode.greedy import greedy_decode
 from sshr_cli.errors import ConfigError
 from sshr_cli.lm import build_lm
@@ -176,6 +177,6 @@ def test_flashlight_refuses_what_it_cannot_do(tmp_path):
 
 
 def test_lexicon_keeps_only_words_the_model_can_spell():
-    from sshr_cli.decode.flashlight import lexicon
+    from sshr_cli.decode.backends.flashlight import lexicon
 
     assert lexicon(("bunny", "ÉTÉ", "o'clock"), VOCAB) == {"bunny": tuple("bunny"), "o'clock": tuple("o'clock")}

@@ -1,6 +1,6 @@
-"""Decoding: greedy and KenLM beam search, long-audio chunking, timestamps, transcript writers."""
+"""Decoding: greedy and KenLM beam search (backends/), long-audio chunking, timestamps, transcript writers."""
 
-from sshr_cli.decode.beam import BeamOptions
+from sshr_cli.decode.backends import BeamOptions
 from sshr_cli.decode.result import Hypothesis, Transcript, Word
 from sshr_cli.decode.transcribe import DecodeOptions, iter_transcripts, transcribe
 

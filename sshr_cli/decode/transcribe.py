@@ -22,7 +22,7 @@ import numpy as np
 
 from sshr_cli.constants import (DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU, DEFAULT_STRIDE_S,
                                 PRECISIONS, SAMPLE_RATE_HZ)
-from sshr_cli.decode.beam import BeamOptions, BeamPool, BeamSpec
+from sshr_cli.decode.backends import BeamOptions, BeamPool, BeamSpec
 from sshr_cli.decode.chunking import AudioSource, Window, local_frames, plan_windows
 from sshr_cli.decode.greedy import collapse
 from sshr_cli.decode.result import Hypothesis, Transcript, Word
@@ -32,7 +32,7 @@ from sshr_cli.errors import ConfigError, SshrError
 logger = logging.getLogger("sshr_cli.decode")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DecodeOptions:
     chunk_s: float | None = DEFAULT_CHUNK_S  # None/0: never chunk
     stride_s: float = DEFAULT_STRIDE_S

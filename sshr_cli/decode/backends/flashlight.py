@@ -5,7 +5,7 @@ With an LM the search is lexicon-based: the lexicon is the LM's unigrams (or the
 unigrams.txt), spelled in the model's units, each followed by the word separator, so that
 like pyctcdecode's unigram-constrained search it only emits known words. (flashlight's
 lexicon-free mode scores a word LM token by token, which is meaningless for a word n-gram.)
-Without an LM it is a lexicon-free search with no LM.
+Without an LM it is a lexicon-free search with no LM. No hotwords.
 
 The option scales match pyctcdecode's: KenLM scores are log10 and flashlight uses them as
 they are, where pyctcdecode converts to natural log first, so lm_weight = alpha * ln 10;
@@ -25,12 +25,13 @@ import sys
 
 import numpy as np
 
-from sshr_cli.constants import BLANK_ID, UNK_TOKEN
-from sshr_cli.decode.beam import (BEAM_PRUNE_LOGP, FLASHLIGHT_HINT, FLASHLIGHT_MODULE, TOKEN_MIN_LOGP, BeamSpec,
-                                  merge_static_frames, spellable)
+from sshr_cli.constants import BLANK_ID, UNK_TOKEN, WORD_SEPARATOR
+from sshr_cli.decode.backends.base import Backend, BeamOptions, BeamSpec
+from sshr_cli.decode.backends.common import (BEAM_PRUNE_LOGP, TOKEN_MIN_LOGP, UNIGRAMS_FILE, check_logits,
+                                             kenlm_error, merge_static_frames, spellable)
 from sshr_cli.decode.greedy import collapse
 from sshr_cli.decode.result import Hypothesis
-from sshr_cli.errors import ConfigError, DataError, require
+from sshr_cli.errors import DataError
 from sshr_cli.text.vocab import Vocab
 
 FLOOR_LOGP = -1e4  # natural log; what floored tokens get: far below any beam threshold
@@ -57,11 +58,32 @@ def lexicon(unigrams: tuple[str, ...], vocab: Vocab) -> dict[str, tuple[str, ...
     return {w: units for w, units in spelled.items() if units}
 
 
-class FlashlightDecoder:
-    """`decode(log_probs [T, V]) -> list[Hypothesis]`, like `BeamDecoder`."""
+def floor_unlikely(log_probs: np.ndarray, min_logp: float = TOKEN_MIN_LOGP) -> np.ndarray:
+    """Tokens below min_logp, except each frame's best, get FLOOR_LOGP: pyctcdecode does not expand them."""
+    best = log_probs.max(axis=1, keepdims=True)  # [T, 1]
+    return np.where((log_probs >= min_logp) | (log_probs == best), log_probs, FLOOR_LOGP).astype(np.float32)
+
+
+class FlashlightBackend(Backend):
+    name = "flashlight"
+    auto_rank = 2  # preferred by "auto" when installed and able
+    module = "flashlight.lib.text"  # flashlight-text: the C++ decoder torchaudio's ctc_decoder wraps
+    in_process = True  # thousands of times faster than real time in one process
+
+    @classmethod
+    def limit(cls, options: BeamOptions, vocab: Vocab, unigrams: tuple[str, ...] | None) -> str | None:
+        if options.hotwords:
+            return "flashlight has no hotwords"
+        if vocab.separator_id is None:
+            return f"flashlight needs a word separator {WORD_SEPARATOR!r} in the vocabulary"
+        if options.lm_path is not None and unigrams is None:
+            return f"flashlight needs the LM's word list (a binary LM, and no {UNIGRAMS_FILE} in the checkpoint)"
+        if options.lm_path is not None and not any(spellable(w, vocab) for w in unigrams):
+            return "none of the LM's words can be spelled with the model's units"
+        return None
 
     def __init__(self, spec: BeamSpec):
-        require(FLASHLIGHT_MODULE, FLASHLIGHT_HINT)
+        self.require()
         self.spec, self.options = spec, spec.options
         self.vocab = Vocab(spec.tokens)
         self.sil = self.vocab.separator_id
@@ -105,7 +127,7 @@ class FlashlightDecoder:
             with _quiet_stderr():
                 return KenLM(str(self.options.lm_path), self._words)
         except (OSError, RuntimeError) as exc:
-            raise DataError(f"--lm {self.options.lm_path}: KenLM cannot read it ({str(exc).splitlines()[0]})") from exc
+            raise kenlm_error(self.options.lm_path, exc) from exc
 
     def _trie(self, words: dict[str, tuple[str, ...]]):
         """Each word spelled in units plus the separator; nodes carry the best unigram score below them."""
@@ -121,9 +143,7 @@ class FlashlightDecoder:
 
     def decode(self, log_probs: np.ndarray) -> list[Hypothesis]:
         """[T, V] log-probabilities -> up to `nbest` distinct hypotheses, best first, frames as in the input."""
-        if log_probs.ndim != 2 or log_probs.shape[1] != len(self.spec.tokens):
-            raise ConfigError(f"beam search needs logits of shape (time, {len(self.spec.tokens)}), got {log_probs.shape}")
-        kept, starts, ends = merge_static_frames(floor_unlikely(np.asarray(log_probs, dtype=np.float32)))
+        kept, starts, ends = merge_static_frames(floor_unlikely(check_logits(log_probs, len(self.spec.tokens))))
         emissions = np.ascontiguousarray(np.vstack([kept, self._separator_frame()]))  # [K + 1, V]
         results = self._decoder.decode(emissions.ctypes.data, *emissions.shape)
         hyps: dict[tuple[str, ...], Hypothesis] = {}
@@ -140,9 +160,3 @@ class FlashlightDecoder:
         frame = np.full((1, len(self.spec.tokens)), FLOOR_LOGP, dtype=np.float32)
         frame[0, self.sil] = 0.0
         return frame
-
-
-def floor_unlikely(log_probs: np.ndarray, min_logp: float = TOKEN_MIN_LOGP) -> np.ndarray:
-    """Tokens below min_logp, except each frame's best, get FLOOR_LOGP: pyctcdecode does not expand them."""
-    best = log_probs.max(axis=1, keepdims=True)  # [T, 1]
-    return np.where((log_probs >= min_logp) | (log_probs == best), log_probs, FLOOR_LOGP).astype(np.float32)
