@@ -45,6 +45,8 @@ TINY_RECIPE = RECIPES_DIR / "synthetic" / "tiny.yaml"
 PHONEME_RUN = "exp/demo_phonemes"
 CHARS_RUN = "exp/demo_chars"
 CHARS_DATA = "data_chars"
+INTRO = ("[bold]sshr demo[/]: a tiny encoder (random transformer, fixed filterbank front end) trained on generated "
+         "speech, on this CPU. It shows the tool end to end; real use starts from facebook/mms-300m on a GPU.")
 
 
 @dataclass(frozen=True)
@@ -254,3 +256,17 @@ def demo_notes(result: DemoResult) -> list[str]:
     notes.append("next: the same commands on a real Common Voice release with --model facebook/mms-300m "
                  "on a GPU (recipes/commonvoice/run.sh)")
     return notes
+
+
+def print_summary(result: DemoResult, opts: DemoOptions, console) -> None:
+    """The final table (each model against the empty-transcript baseline), then the notes."""
+    from rich.table import Table
+
+    table = Table(title=f"sshr demo in {result.out_dir}/ ({result.seconds / 60:.1f} of {opts.budget_minutes:g} min)")
+    for name in ("model", "test set", "metric", "error", "trivial baseline"):
+        table.add_column(name)
+    for row in demo_rows(result):
+        table.add_row(*row)
+    console.print(table)
+    for note in demo_notes(result):
+        console.print(note, soft_wrap=True, markup=False)

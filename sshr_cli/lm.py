@@ -100,6 +100,18 @@ def _quiet_progress(module):
         module.tqdm = original
 
 
+def lm_inputs(texts: Sequence[str | Path], out: str | Path | None,
+              data_dir: Path | None) -> tuple[list[Path], Path]:
+    """(sources, ARPA path) for `sshr lm build`: as given, else every prepared train manifest
+    under `data_dir` and `data_dir`/lm.arpa (data_dir is needed only for what was not given)."""
+    sources = [Path(t) for t in texts]
+    if not sources:
+        sources = sorted(data_dir.glob("*/train.jsonl"))
+        if not sources:
+            raise DataError(f"no text given and no {data_dir}/*/train.jsonl; pass --text FILE (manifest or text)")
+    return sources, Path(out) if out is not None else data_dir / "lm.arpa"
+
+
 def build_lm(texts: Sequence[str | Path], out: str | Path, options: LMOptions = LMOptions()) -> LMReport:
     """Write an ARPA Kneser-Ney n-gram LM to `out` (atomically); returns counts for the user."""
     options.check()

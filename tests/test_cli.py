@@ -65,3 +65,34 @@ def test_synth_cli_unknown_language_is_one_line(tmp_path):
     result = runner.invoke(app, ["synth", "commonvoice", str(tmp_path), "--langs", "xx", "--clips", "3"])
     assert result.exit_code != 0
     assert "available" in result.output and "Traceback" not in result.output
+
+
+def test_importing_the_cli_loads_no_heavy_package():
+    """`sshr --help` stays fast: torch, transformers and numpy load inside command bodies only."""
+    code = ("import sys, sshr_cli.cli; "
+            "print(sorted(m for m in ('torch', 'transformers', 'numpy', 'soundfile') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_nothing_in_the_library_imports_the_cli():
+    """The CLI sits on top: only sshr_cli/cli/ itself and `python -m sshr_cli` import it."""
+    import ast
+    from pathlib import Path
+
+    import sshr_cli
+
+    root = Path(sshr_cli.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.parent == root / "cli" or path == root / "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):  # from sshr_cli.cli... and from sshr_cli import cli
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[:2] == ["sshr_cli", "cli"]]
+    assert not offenders, offenders

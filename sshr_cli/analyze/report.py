@@ -50,3 +50,24 @@ def _mark_recommendation(ax, rec: dict, n_layers: int) -> None:
     if rec["num_layers"] < n_layers:
         ax.axvline(rec["num_layers"] + 0.5, color="gray", ls="--", lw=1)
         ax.text(rec["num_layers"] + 0.5, 0.03, " deleted (num_layers)", color="gray", fontsize=8)
+
+
+def print_report(result, console, out) -> None:
+    """Per-layer accuracies and notes on `console`; the recommended settings on `out` (stdout)."""
+    report, rec = result.report, result.recommendation
+    lang, content = report["language"], report["content"]
+    console.print(f"language probe: {lang['train_utts']} train / {lang['test_utts']} test utterances "
+                  f"(speaker-disjoint), chance {lang['chance']:.2f}")
+    console.print(f"content probe ({content['method']}): {content['train_frames']} train / {content['test_frames']} "
+                  f"test frames, {content['classes']} classes, chance {content['chance']:.2f}")
+    for row in report["layers"]:
+        console.print(f"  layer {row['layer']:>2}  language {row['language']['accuracy']:.3f}  "
+                      f"content {row['content']['accuracy']:.3f}")
+    if report["skipped"]:
+        console.print(f"[yellow]skipped {len(report['skipped'])} utterance(s)[/]; see {result.paths['json']}")
+    for note in rec.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"wrote {result.paths['json']}, {result.paths['png']}, {result.paths['yaml']}")
+    out.print(f"lid_layer: {rec.lid_layer}\nnum_layers: {rec.num_layers}\n"
+              f"cross_ctc_layers: {list(rec.cross_ctc_layers)}\nsshr finetune {rec.set_flags()}",
+              soft_wrap=True, markup=False, highlight=False)

@@ -1,0 +1,84 @@
+"""The one Typer app, its root callback, the two consoles and what every command shares.
+
+Command modules import from here (never from `sshr_cli.cli` itself), and `sshr_cli.cli`
+registers their commands on `app`, so there is no import cycle.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from sshr_cli import __version__
+from sshr_cli.errors import NotBuiltError, SshrError
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False)  # stdout: transcripts and machine-readable output only
+
+app = typer.Typer(
+    name="sshr",
+    help="Train and run multilingual CTC speech recognisers on self-supervised encoders (SSHR).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def cli_errors(fn):
+    """Turn SshrError into one red line on stderr and its exit code; Ctrl-C into exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SshrError as exc:
+            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted[/]; finished files are kept, re-run to resume")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def split_csv(value: Optional[str]) -> Optional[list[str]]:
+    """'en, de,,fr' -> ['en', 'de', 'fr']; None stays None."""
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def not_built(command: str, issue: str) -> None:
+    raise NotBuiltError(f"`sshr {command}` is not built yet in sshr {__version__} ({issue}); nothing was done")
+
+
+def quiet_transformers(*, warnings: bool = False) -> None:
+    """No weight-loading bars from transformers (our own progress is on screen); with
+    warnings=False, no per-load reports either. Process-wide, so only commands call it."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if not warnings:
+        hf_logging.set_verbosity_error()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"sshr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """sshr: prepare, finetune, decode, score and push CTC speech recognisers."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,61 @@
+"""`sshr synth ...`: generated stand-ins for a downloaded corpus and a pretrained encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sshr_cli.cli._app import cli_errors, console, split_csv
+from sshr_cli.cli._progress import task_bars
+
+synth_app = typer.Typer(help="Generate test corpora (espeak-ng speech in real corpus layouts).",
+                        no_args_is_help=True)
+
+
+@synth_app.command("commonvoice")
+@cli_errors
+def synth_commonvoice(
+    out_dir: Path = typer.Argument(..., help="Folder to write cv-corpus-<version>/ into."),
+    langs: str = typer.Option("en,de,fr,es,it,nl,pl,sv", help="Comma-separated languages."),
+    clips: int = typer.Option(50, min=3, help="Clips per language in train+dev+test."),
+    seed: int = typer.Option(0, help="The corpus is a pure function of the seed."),
+    version: str = typer.Option("0.1-synthetic", help="Release name: cv-corpus-<version>."),
+    jobs: Optional[int] = typer.Option(None, min=1, help="Worker processes (default: all cores)."),
+) -> None:
+    """Write a corpus laid out exactly like a Common Voice release, spoken by espeak-ng."""
+    from sshr_cli.data.synthetic import DEFAULT_SPEAKERS_PER_LANG, generate_commonvoice, plan_language
+
+    lang_list = split_csv(langs) or []
+    total = sum(len(plan_language(lang, clips, DEFAULT_SPEAKERS_PER_LANG, seed)) for lang in lang_list)
+    with task_bars() as task:
+        advance = task("speaking", total)
+        root_dir = generate_commonvoice(out_dir, lang_list, clips_per_lang=clips, seed=seed, version=version,
+                                        jobs=jobs, progress=lambda: advance(1))
+    console.print(f"wrote {total} clips in {len(lang_list)} languages to {root_dir}")
+
+
+@synth_app.command("encoder")
+@cli_errors
+def synth_encoder(
+    out_dir: Path = typer.Argument(..., help="Folder for the HF-format encoder (config.json, model.safetensors)."),
+    layers: int = typer.Option(4, min=1, help="Transformer layers."),
+    hidden: int = typer.Option(64, min=8, help="Hidden size (a multiple of --heads)."),
+    heads: int = typer.Option(2, min=1, help="Attention heads."),
+    front_end: str = typer.Option("filterbank", help="filterbank (fixed mel band-pass filters, learns on CPU in "
+                                  "minutes) or random (the 7-layer conv stack, random like the rest)."),
+    seed: int = typer.Option(0, help="Weights are a pure function of the seed."),
+) -> None:
+    """Write a tiny wav2vec2 encoder in HF format, transformer randomly initialised (a CPU stand-in for facebook/mms-300m)."""
+    from sshr_cli.errors import ConfigError
+    from sshr_cli.model.tiny import FRONT_ENDS, save_tiny_encoder
+
+    if hidden % heads:
+        raise ConfigError(f"--hidden {hidden} must be a multiple of --heads {heads}")
+    if front_end not in FRONT_ENDS:
+        raise ConfigError(f"--front-end {front_end!r}: use {' or '.join(FRONT_ENDS)}")
+    save_tiny_encoder(out_dir, seed=seed, front_end=front_end, num_hidden_layers=layers, hidden_size=hidden,
+                      num_attention_heads=heads, intermediate_size=2 * hidden)
+    console.print(f"wrote a {layers}-layer, {hidden}-wide wav2vec2 encoder (random transformer, {front_end} "
+                  f"front end) to {out_dir}")
