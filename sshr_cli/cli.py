@@ -365,7 +365,7 @@ def _decode_one(model: str, path: Path, fmt: str, options, lang: Optional[str], 
     from sshr_cli.decode import transcribe
     from sshr_cli.decode.run import decoder_meta
     from sshr_cli.decode.writers import render
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     rec = load_recognizer(model, device=device)
     t = transcribe(rec, [path], options, warn=_warn)[0]

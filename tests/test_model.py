@@ -52,7 +52,7 @@ def test_save_load_gives_identical_outputs(root, tmp_path):
 def test_baseline_checkpoint_is_a_real_wav2vec2_for_ctc_folder(root, tmp_path):
     from transformers import pipeline
 
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     model = tiny_model(root, arch="ctc").eval()
     model.save_pretrained(tmp_path / "base")
@@ -116,7 +116,7 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
     model = tiny_model(root, mask_time_prob=0.5, mask_time_length=2, **SMALL_SSHR)
     emb = model.encoder_model.masked_spec_embed
     assert torch.isfinite(emb).all() and emb.min() >= 0 and emb.max() < 1 and emb.std() > 0
-    from sshr_cli.model.sshr import _init_missing_mask_embedding
+    from sshr_cli.model.encoder import _init_missing_mask_embedding
 
     with torch.no_grad():
         emb.fill_(float("nan"))

@@ -37,12 +37,12 @@ from sshr_cli.constants import (BLANK_ID, DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEF
 from sshr_cli.decode.greedy import split_word_units
 from sshr_cli.decode.result import Hypothesis
 from sshr_cli.errors import ConfigError, DataError, require
+from sshr_cli.runs import UNIGRAMS_FILE  # in a checkpoint folder: training-text words, most frequent first
 from sshr_cli.text.vocab import Vocab
 
 TOKEN_MIN_LOGP = -5.0  # natural log; tokens below this on a frame are not expanded (pyctcdecode's default)
 BEAM_PRUNE_LOGP = -10.0  # natural log; beams this far below the best are dropped (pyctcdecode's default)
 UNK_SCORE_OFFSET = -10.0  # natural log; penalty for words outside the LM's unigrams (pyctcdecode's default)
-UNIGRAMS_FILE = "unigrams.txt"  # in a checkpoint folder: training-text words, most frequent first
 LM_MISMATCH_FRACTION = 0.2  # warn when more LM words than this use characters the model cannot emit
 ARPA_MAGIC = "\\data\\"
 DEFAULT_START_METHOD = "spawn"  # works on every platform; fork is unsafe once torch has threads
