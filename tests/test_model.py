@@ -126,3 +126,12 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
         emb.fill_(7.0)  # finite, but what an uninitialised tensor may hold
     _init_missing_mask_embedding(model.encoder_model, ["masked_spec_embed"])
     assert emb.max() < 1  # a missing key is drawn even when its memory looks finite
+
+
+def test_arch_ctc_runs_with_every_sshr_only_part_off():
+    """SSHRConfig.effective() is the one home of 'arch=ctc ignores the SSHR fields'."""
+    config = SSHRConfig(arch="ctc", lid_layer=99, num_layers=99, cross_ctc_layers=(99,), replace_final_layers=5)
+    assert config.validate(encoder_layers=4, hidden_size=32, encoder_heads=2) is config  # ignored, so not checked
+    used = config.effective()
+    assert used.lid_layer is None and used.cross_ctc_layers == () and used.replace_final_layers == 0
+    assert config.kept_layers(4) == 4 and SSHRConfig().effective() == SSHRConfig()
