@@ -2,8 +2,9 @@
 
 Pull: `resolve_model_dir("org/name")` downloads into (or reads from) the HF cache, honouring
 HF_ENDPOINT and HF_HUB_OFFLINE; `resolve_checkpoint` and `load_recognizer` take a run folder,
-a checkpoint folder or a Hub id (the one place all three are resolved). Push: `push(run)` uploads a run's best checkpoint and a model
-card (sshr_cli.modelcard) with `create_repo` + `create_commit` (what `upload_folder` calls).
+a checkpoint folder or a Hub id (the one place all three are resolved). Push: `push(run)`
+uploads a run's best checkpoint and a model card (sshr_cli.modelcard) with `create_repo` +
+`create_commit` (what `upload_folder` calls).
 
 The token comes from HF_TOKEN or the huggingface_hub login (`hf auth login`). It is handed to
 huggingface_hub and nowhere else: never printed, logged, or written by sshr; error messages
