@@ -23,36 +23,36 @@ import yaml
 
 from sshr_cli.constants import PRECISIONS, RECIPES_DIR
 from sshr_cli.errors import ConfigError
+from sshr_cli.model.config import ARCHS, SSHRConfig
 
 TINY_ENCODER = "tiny"  # model.encoder value: a random tiny encoder written into the run folder
 MAX_BASE_DEPTH = 8  # base: chains longer than this are a loop
 
 
-@dataclass(frozen=True)
-class ModelSection:
-    """The encoder plus SSHRConfig's fields (sshr_cli.model.config), minus `languages` (from the data)."""
+RECIPE_ONLY_FROM_DATA = ("languages",)  # SSHRConfig fields a recipe does not set: they come from the data
 
-    encoder: Optional[str] = None  # HF id or folder; "tiny"; None = --model / workspace default
-    arch: str = "sshr"  # "sshr" | "ctc" (plain CTC baseline)
-    lid_layer: Optional[int] = 8  # 1-based encoder layer whose output gives the LID frame; None = off
-    num_layers: Optional[int] = 22  # encoder layers kept (final-layer deletion); None = all
-    replace_final_layers: int = 0
-    cross_ctc_layers: tuple[int, ...] = (18, 20, 22)
-    share_ctc_head: bool = True
-    lid_weight: float = 0.1
-    inter_ctc_weight: float = 0.3
-    cross_attention_heads: Optional[int] = None
-    final_dropout: float = 0.1
-    mask_time_prob: float = 0.05
-    mask_time_length: int = 10
-    mask_feature_prob: float = 0.0
-    mask_feature_length: int = 10
-    freeze_feature_encoder: bool = True
-    gradient_checkpointing: bool = False
 
-    def sshr_fields(self) -> dict:
-        """The keyword arguments for SSHRConfig (everything but `encoder`)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "encoder"}
+def _sshr_fields(self) -> dict:
+    """The keyword arguments for SSHRConfig (everything but `encoder`)."""
+    return {k: v for k, v in dataclasses.asdict(self).items() if k != "encoder"}
+
+
+def _model_section() -> type:
+    """`model:` = `encoder` + SSHRConfig's fields (their types, defaults and order), minus the ones
+    the data decides; built from SSHRConfig, so a new model option needs no change here."""
+    hints = typing.get_type_hints(SSHRConfig)
+    model_fields = [("encoder", Optional[str], None)]  # HF id or folder; "tiny"; None = --model / workspace default
+    model_fields += [(f.name, hints[f.name], dataclasses.field(default=f.default))
+                     for f in dataclasses.fields(SSHRConfig) if f.name not in RECIPE_ONLY_FROM_DATA]
+    cls = dataclasses.make_dataclass(
+        "ModelSection", model_fields, frozen=True,
+        namespace={"__doc__": "The encoder plus SSHRConfig's fields (sshr_cli.model.config), minus `languages`.",
+                   "sshr_fields": _sshr_fields})
+    cls.__module__ = __name__  # pickling and reprs name this module, not dataclasses'
+    return cls
+
+
+ModelSection = _model_section()
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,6 @@ def from_dict(raw: dict, where: str = "recipe") -> RunConfig:
     cfg = RunConfig(**sections)
     validate(cfg, where)
     return cfg
-
-
-ARCHS = ("sshr", "ctc")
 
 
 def validate(cfg: RunConfig, where: str = "recipe") -> None:

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Callable
 
 from sshr_cli.constants import RECIPES_DIR
-from sshr_cli.errors import ConfigError, SshrError
+from sshr_cli.errors import ConfigError, DataError, SshrError
 from sshr_cli.io import read_jsonl, write_text
+from sshr_cli.runs import read_json
 
 DEMO_LANGS = ("en", "de", "fr", "es")
 DEMO_CLIPS_PER_LANG = 100  # train+dev+test clips per language in the generated release
@@ -156,7 +157,7 @@ def run_phoneme_pipeline(run: Runner, opts: DemoOptions, result: DemoResult) -> 
     run("decode the test set", "decode", "--manifest", "test.jsonl", "--out", f"{PHONEME_RUN}/test.hyps.jsonl")
     run("score per language", "score", "--ref", "test.jsonl", "--hyp", f"{PHONEME_RUN}/test.hyps.jsonl",
         "--out-dir", f"{PHONEME_RUN}/score_test")
-    result.phoneme_summary = _read_json(cwd / PHONEME_RUN / "score_test" / "summary.json")
+    result.phoneme_summary = read_json(cwd / PHONEME_RUN / "score_test" / "summary.json", DataError)
     run("what push would upload (no network)", "push", "--dry-run")
 
 
@@ -174,12 +175,8 @@ def run_chars_pipeline(run: Runner, opts: DemoOptions, result: DemoResult) -> No
             "--out", f"{CHARS_RUN}/test.{tag}.jsonl", *extra)
         run(f"score characters ({tag})", "score", "--ref", "test_chars.jsonl", "--hyp",
             f"{CHARS_RUN}/test.{tag}.jsonl", "--unit", "char", "--out-dir", f"{CHARS_RUN}/score_{tag}")
-    result.chars_summary = _read_json(cwd / CHARS_RUN / "score_greedy" / "summary.json")
-    result.chars_lm_summary = _read_json(cwd / CHARS_RUN / "score_lm" / "summary.json")
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    result.chars_summary = read_json(cwd / CHARS_RUN / "score_greedy" / "summary.json", DataError)
+    result.chars_lm_summary = read_json(cwd / CHARS_RUN / "score_lm" / "summary.json", DataError)
 
 
 def run_demo(opts: DemoOptions, echo: Callable[[str], None] = print, capture: bool = False) -> DemoResult:

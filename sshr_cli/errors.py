@@ -1,28 +1,10 @@
-"""Typed errors. The library raises these; the CLI prints one line and exits non-zero."""
+"""Typed errors. The library raises these; the CLI prints one line and exits non-zero.
 
+The classes the model raises live in sshr_cli.model.errors (the model package imports nothing
+else from sshr_cli); they are re-exported here, so `from sshr_cli.errors import ...` covers all.
+"""
 
-class SshrError(Exception):
-    """Base class: the message is one line that says what was expected and how to fix it."""
-
-    exit_code = 1
-
-
-class DataError(SshrError):
-    """A corpus, manifest or audio file is missing or malformed."""
-
-
-class ConfigError(SshrError):
-    """A recipe, override or flag has a bad value."""
-
-    exit_code = 2
-
-
-class CheckpointError(SshrError):
-    """A checkpoint folder is incomplete or inconsistent (vocab vs head size, ...)."""
-
-
-class HubError(SshrError):
-    """The Hugging Face Hub (or a mirror) refused, or cannot be reached."""
+from sshr_cli.model.errors import CheckpointError, ConfigError, DataError, HubError, SshrError  # noqa: F401  re-export
 
 
 class MissingDependencyError(SshrError):

@@ -1,8 +1,10 @@
 """The only module that talks to the network: Hugging Face Hub pull and push.
 
 Pull: `resolve_model_dir("org/name")` downloads into (or reads from) the HF cache, honouring
-HF_ENDPOINT and HF_HUB_OFFLINE. Push: `push(run)` uploads a run's best checkpoint and a model
-card (sshr_cli.modelcard) with `create_repo` + `create_commit` (what `upload_folder` calls).
+HF_ENDPOINT and HF_HUB_OFFLINE; `resolve_checkpoint` and `load_recognizer` take a run folder,
+a checkpoint folder or a Hub id (the one place all three are resolved). Push: `push(run)`
+uploads a run's best checkpoint and a model card (sshr_cli.modelcard) with `create_repo` +
+`create_commit` (what `upload_folder` calls).
 
 The token comes from HF_TOKEN or the huggingface_hub login (`hf auth login`). It is handed to
 huggingface_hub and nowhere else: never printed, logged, or written by sshr; error messages
@@ -17,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sshr_cli.errors import CheckpointError, ConfigError, HubError
+from sshr_cli.runs import (CONFIG_FILE, PREPROCESSOR_FILE, PROCESSOR_FILE, UNIGRAMS_FILE, VOCAB_FILE, WEIGHTS_FILE,
+                           checkpoint_folder, is_hub_id, locate_run, recorded_units)
 
-REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 DEFAULT_REVISION = "main"
 CARD_FILE = "README.md"
 # What a pushed checkpoint holds: the files inference needs, never last/ or optimizer state.
-REQUIRED_FILES = ("config.json", "model.safetensors", "vocab.json")
-OPTIONAL_FILES = ("preprocessor_config.json", "unigrams.txt", "processor_config.json", "tokenizer_config.json",
+REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE)
+OPTIONAL_FILES = (PREPROCESSOR_FILE, UNIGRAMS_FILE, PROCESSOR_FILE, "tokenizer_config.json",
                   "tokenizer.json", "special_tokens_map.json", "added_tokens.json")
 USER_PLACEHOLDER = "<hf-username>"  # the repo owner in a dry run, before whoami
 LOGIN_HINT = "run `hf auth login` or set HF_TOKEN to a write token from https://huggingface.co/settings/tokens"
@@ -37,7 +40,7 @@ def resolve_model_dir(name_or_path: str, revision: str | None = None) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         return path
-    if not REPO_ID.match(name_or_path):
+    if not is_hub_id(name_or_path):
         raise HubError(f"model '{name_or_path}' is neither a folder nor a Hub id like org/name")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
@@ -58,6 +61,24 @@ def resolve_model_dir(name_or_path: str, revision: str | None = None) -> Path:
         raise HubError(f"the Hub refused '{name_or_path}': {str(exc).splitlines()[0]}") from exc
 
 
+def resolve_checkpoint(name_or_path: str | Path, revision: str | None = None) -> Path:
+    """The checkpoint folder for a run folder (its best/, else last/), a checkpoint folder or a Hub id."""
+    return checkpoint_folder(resolve_model_dir(str(name_or_path), revision))
+
+
+def load_recognizer(name_or_path: str | Path, device: str = "cpu"):
+    """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder or Hub id;
+    an sshr checkpoint's recorded units (train_summary.json) go into its meta."""
+    from sshr_cli.model.inference import load_checkpoint
+
+    folder = resolve_checkpoint(name_or_path)
+    rec = load_checkpoint(folder, device, source=str(name_or_path))
+    units = recorded_units(folder) if rec.kind == "sshr" else None
+    if units:
+        rec.meta["units"] = units
+    return rec
+
+
 # ---------------------------------------------------------------- push: plan (no network)
 @dataclass(frozen=True)
 class PushPlan:
@@ -66,21 +87,6 @@ class PushPlan:
     repo_id: str
     files: tuple[Path, ...]
     card: str  # README.md text
-
-
-def locate_run(path: str | Path) -> tuple[Path, Path]:
-    """(run folder, checkpoint folder) for exp/NAME, exp/NAME/best or a bare checkpoint folder."""
-    path = Path(path)
-    if not path.is_dir():
-        raise ConfigError(f"{path} is not a folder; pass a run folder such as exp/NAME")
-    if (path / "best" / "config.json").is_file():
-        return path, path / "best"
-    if (path / "config.json").is_file():
-        parent = path.parent
-        return (parent, path) if path.name == "best" else (path, path)
-    if (path / "last" / "config.json").is_file():
-        raise CheckpointError(f"{path} has last/ but no best/ checkpoint; push needs best/ (finish or re-run training)")
-    raise CheckpointError(f"{path} holds no checkpoint (no best/config.json or config.json)")
 
 
 def checkpoint_files(checkpoint_dir: Path) -> tuple[Path, ...]:

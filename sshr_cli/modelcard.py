@@ -12,15 +12,15 @@ No network here: `build_card` is what `sshr push --dry-run` prints.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.constants import SSHR_CONFIG_KEY
 from sshr_cli.errors import CheckpointError, DataError
+from sshr_cli.runs import (BEST, CONFIG_FILE, RECIPE_FILE, TRAIN_SUMMARY_FILE, is_hub_id, read_json,
+                           read_optional_json, read_yaml, run_config)
 
 SUMMARY_FILE = "summary.json"
 METRICS = {"wer": "word", "cer": "char", "per": "phone"}  # metric -> unit, as `sshr score` writes
@@ -37,11 +37,7 @@ BASE_MODEL_LICENSES = {
     "facebook/wav2vec2-xls-r-1b": "apache-2.0",
     "facebook/wav2vec2-large-xlsr-53": "apache-2.0",
 }
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 CONFIG_TABLE_MAX_ROWS = 40  # rows of the run's resolved config.yaml shown in the card
-RUN_CONFIG = "config.yaml"  # exp/NAME/config.yaml: the resolved recipe (finetune)
-CHECKPOINT_RECIPE = "train_config.yaml"  # the same recipe, saved inside each checkpoint folder
-CHECKPOINT_SUMMARY = TRAIN_SUMMARY_FILE  # {"step", "units", "languages", "dev"} of a checkpoint
 
 SSHR_PARAGRAPH = (
     "SSHR (Self-Supervised Hierarchical Representations, [arXiv 2309.16937](https://arxiv.org/abs/2309.16937)) "
@@ -89,10 +85,7 @@ def read_scores(run_dir: Path) -> list[ScoreResult]:
 
 
 def _summary_results(path: Path, run_dir: Path) -> list[ScoreResult]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not readable JSON ({exc}); re-run `sshr score` or delete it") from exc
+    data = read_json(path, DataError, hint="re-run `sshr score` or delete it")
     metric, split = data.get("metric"), data.get("split")
     if metric not in METRICS:
         raise DataError(f"{path}: metric {metric!r} is not one of {sorted(METRICS)}; re-run `sshr score`")
@@ -128,21 +121,17 @@ def _error_rate(path: Path, lang: str, row: dict) -> float:
 # ---------------------------------------------------------------- checkpoint
 def checkpoint_facts(checkpoint_dir: Path, run_dir: Path | None = None) -> CheckpointFacts:
     """What config.json (and the run's config.yaml, if any) record about the model."""
-    path = Path(checkpoint_dir) / "config.json"
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: cannot read the checkpoint config ({exc})") from exc
+    config = read_json(Path(checkpoint_dir) / CONFIG_FILE, CheckpointError, hint="cannot read the checkpoint config")
     sshr = config.get(SSHR_CONFIG_KEY) or {}
     archs = config.get("architectures") or []
     encoder = _recorded_encoder(config, Path(checkpoint_dir), run_dir)
     arch = sshr.get("arch") or (archs[0] if archs else "unknown")
-    summary = _read_json(Path(checkpoint_dir) / CHECKPOINT_SUMMARY)
+    summary = read_optional_json(Path(checkpoint_dir) / TRAIN_SUMMARY_FILE)
     return CheckpointFacts(
         arch=arch, languages=tuple(sshr.get("languages") or summary.get("languages") or ()),
         base_model=encoder if _is_hub_id(encoder) else None,
         encoder=_shown_path(encoder), vocab_size=config.get("vocab_size"), sshr=sshr,
-        units=summary.get("units"), step=summary.get("step"), best=Path(checkpoint_dir).name == "best",
+        units=summary.get("units"), step=summary.get("step"), best=Path(checkpoint_dir).name == BEST,
         transformers_loadable=any(a.endswith("ForCTC") for a in archs) and arch != "sshr",
     )
 
@@ -150,44 +139,17 @@ def checkpoint_facts(checkpoint_dir: Path, run_dir: Path | None = None) -> Check
 def _recorded_encoder(config: dict, checkpoint_dir: Path, run_dir: Path | None) -> str | None:
     """The encoder the model was fine-tuned from: model.encoder of the recipe saved with the
     checkpoint (train_config.yaml) or with the run (config.yaml); else HF's own _name_or_path."""
-    for recipe in (_read_yaml(checkpoint_dir / CHECKPOINT_RECIPE), run_config(run_dir)):
+    for recipe in (read_yaml(checkpoint_dir / RECIPE_FILE), run_config(run_dir)):
         model = recipe.get("model")
         encoder = model.get("encoder") if isinstance(model, dict) else model
         if isinstance(encoder, str) and encoder:
             return encoder
     name = config.get("_name_or_path")
-    return name if isinstance(name, str) and HUB_ID.match(name) else None
-
-
-def run_config(run_dir: Path | None) -> dict:
-    """The run's resolved recipe (exp/NAME/config.yaml), {} if absent."""
-    return _read_yaml(Path(run_dir) / RUN_CONFIG) if run_dir else {}
-
-
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from exc
-    return data if isinstance(data, dict) else {}
-
-
-def _read_json(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON ({exc})") from exc
-    return data if isinstance(data, dict) else {}
+    return name if isinstance(name, str) and is_hub_id(name) else None
 
 
 def _is_hub_id(name: str | None) -> bool:
-    return bool(name) and bool(HUB_ID.match(name)) and not Path(name).expanduser().exists()
+    return bool(name) and is_hub_id(name) and not Path(name).expanduser().exists()
 
 
 def _shown_path(value):
@@ -215,7 +177,7 @@ def build_card(checkpoint_dir: Path, run_dir: Path, repo_id: str, license: str |
         metrics=sorted({s.metric for s in scores}) or None,
         model_name=name, eval_results=eval_results(scores) or None,
     )
-    recipe = run_config(run_dir) or _read_yaml(Path(checkpoint_dir) / CHECKPOINT_RECIPE)
+    recipe = run_config(run_dir) or read_yaml(Path(checkpoint_dir) / RECIPE_FILE)
     body = card_body(name, repo_id, facts, scores, recipe, languages)
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
     check_card(card, expected=data)
@@ -321,7 +283,7 @@ def _usage(repo_id: str, facts: CheckpointFacts) -> str:
              f"sshr decode clip.wav --model {repo_id}", "```", "", "From Python:", "", "```python",
              "from itertools import groupby", "",
              "from sshr_cli.audio import load_audio",
-             "from sshr_cli.model.inference import load_recognizer",
+             "from sshr_cli.hub import load_recognizer",
              "from sshr_cli.text.units import units_to_text", "",
              f'rec = load_recognizer("{repo_id}")',
              'out = rec([load_audio("clip.wav")])  # 16 kHz mono',

@@ -6,18 +6,17 @@ instant and safe to run anywhere.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.constants import WORKSPACE_FILE
 from sshr_cli.data.manifest import report_path
 from sshr_cli.errors import DataError, SshrError
+from sshr_cli.runs import BEST, TRAIN_SUMMARY_FILE, is_run_folder, read_json
 from sshr_cli.workspace import ENV, Workspace
 
-TRAIN_SUMMARY = TRAIN_SUMMARY_FILE  # written by finetune into each checkpoint folder
+REWRITE_HINT = "re-run the command that wrote it"
 
 
 @dataclass
@@ -42,13 +41,6 @@ class WorkspaceStatus:
     model: str = ""
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable ({exc}); re-run the command that wrote it") from exc
-
-
 def _corpus(ws: Workspace) -> str:
     try:
         path, how = ws.commonvoice_dir()
@@ -58,10 +50,10 @@ def _corpus(ws: Workspace) -> str:
 
 
 def _run_info(run_dir: Path) -> RunInfo:
-    summary_path = run_dir / "best" / TRAIN_SUMMARY
+    summary_path = run_dir / BEST / TRAIN_SUMMARY_FILE
     if not summary_path.is_file():
         return RunInfo(run_dir)
-    summary = _read_json(summary_path)
+    summary = read_json(summary_path, DataError, hint=REWRITE_HINT)
     dev = summary.get("dev") or {}
     return RunInfo(run_dir, summary.get("step"), dev.get("metric"), dev.get("error_rate"),
                    tuple(summary.get("languages") or ()))
@@ -70,14 +62,14 @@ def _run_info(run_dir: Path) -> RunInfo:
 def _run_dirs(ws: Workspace) -> list[Path]:
     recorded = ws.runs()
     exp = ws.exp_dir()
-    found = sorted(p for p in exp.glob("*") if (p / "best").is_dir() or (p / "last").is_dir()) if exp.is_dir() else []
+    found = sorted(p for p in exp.glob("*") if is_run_folder(p)) if exp.is_dir() else []
     return recorded + [p for p in found if p not in recorded]
 
 
 def workspace_status(ws: Workspace) -> WorkspaceStatus:
     data_dir = ws.data_dir()
     report = report_path(data_dir)
-    prepared = _read_json(report) if report.is_file() else {}
+    prepared = read_json(report, DataError, hint=REWRITE_HINT) if report.is_file() else {}
     settings = ws.root / WORKSPACE_FILE
     return WorkspaceStatus(
         root=ws.root, settings_file=settings if settings.is_file() else None,
@@ -138,6 +130,6 @@ def _render_runs(status: WorkspaceStatus, console) -> None:
     if status.latest_run:
         from sshr_cli.hub import USER_PLACEHOLDER, default_repo_name
 
-        console.print(f"[bold]push[/] `sshr push` would upload {status.latest_run}/best to "
+        console.print(f"[bold]push[/] `sshr push` would upload {status.latest_run}/{BEST} to "
                       f"{USER_PLACEHOLDER}/{default_repo_name(status.latest_run)} (see: sshr push --dry-run)",
                       markup=True)

@@ -119,7 +119,7 @@ class FakeLID:
 def lid_recognizer(folder: Path, langs=("de", "en")):
     from dataclasses import replace
 
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     rec = load_recognizer(folder)
     return replace(rec, model=FakeLID(rec.model, len(langs)), kind="sshr", languages=tuple(langs))

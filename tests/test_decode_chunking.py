@@ -77,7 +77,7 @@ def _local_context_recognizer(folder):
     """
     import torch
 
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     rec = load_recognizer(folder)
     with torch.no_grad():

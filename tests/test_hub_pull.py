@@ -19,7 +19,7 @@ LOAD = """
 import json, sys
 import numpy as np
 from sshr_cli.errors import SshrError
-from sshr_cli.model.inference import load_recognizer
+from sshr_cli.hub import load_recognizer
 wave = np.sin(np.arange(16000) * 2 * np.pi * 440 / 16000).astype("float32")
 results = []
 for name in sys.argv[1:]:

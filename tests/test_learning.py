@@ -28,7 +28,7 @@ def test_dev_per_falls_on_the_tiny_recipe(tmp_path, monkeypatch):
     from sshr_cli.audio import load_audio
     from sshr_cli.data.synthetic import generate_commonvoice
     from sshr_cli.decode.greedy import collapse
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     monkeypatch.chdir(tmp_path)
     corpus = generate_commonvoice(tmp_path / "cv", LANGS.split(","), clips_per_lang=CLIPS, seed=0, jobs=2)

@@ -52,7 +52,7 @@ def test_save_load_gives_identical_outputs(root, tmp_path):
 def test_baseline_checkpoint_is_a_real_wav2vec2_for_ctc_folder(root, tmp_path):
     from transformers import pipeline
 
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     model = tiny_model(root, arch="ctc").eval()
     model.save_pretrained(tmp_path / "base")
@@ -116,7 +116,7 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
     model = tiny_model(root, mask_time_prob=0.5, mask_time_length=2, **SMALL_SSHR)
     emb = model.encoder_model.masked_spec_embed
     assert torch.isfinite(emb).all() and emb.min() >= 0 and emb.max() < 1 and emb.std() > 0
-    from sshr_cli.model.sshr import _init_missing_mask_embedding
+    from sshr_cli.model.encoder import _init_missing_mask_embedding
 
     with torch.no_grad():
         emb.fill_(float("nan"))
@@ -126,3 +126,12 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
         emb.fill_(7.0)  # finite, but what an uninitialised tensor may hold
     _init_missing_mask_embedding(model.encoder_model, ["masked_spec_embed"])
     assert emb.max() < 1  # a missing key is drawn even when its memory looks finite
+
+
+def test_arch_ctc_runs_with_every_sshr_only_part_off():
+    """SSHRConfig.effective() is the one home of 'arch=ctc ignores the SSHR fields'."""
+    config = SSHRConfig(arch="ctc", lid_layer=99, num_layers=99, cross_ctc_layers=(99,), replace_final_layers=5)
+    assert config.validate(encoder_layers=4, hidden_size=32, encoder_heads=2) is config  # ignored, so not checked
+    used = config.effective()
+    assert used.lid_layer is None and used.cross_ctc_layers == () and used.replace_final_layers == 0
+    assert config.kept_layers(4) == 4 and SSHRConfig().effective() == SSHRConfig()

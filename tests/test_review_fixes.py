@@ -4,7 +4,8 @@ import pytest
 
 from helpers_model import SMALL_SSHR, tiny_model
 from sshr_cli.errors import ConfigError, DataError
-from sshr_cli.model.inference import load_recognizer, resolve_device
+from sshr_cli.hub import load_recognizer
+from sshr_cli.model.inference import resolve_device
 from sshr_cli.text.vocab import Vocab
 
 IPA_LETTER_CHARS = Vocab(("<pad>", "<unk>", "|", "a", "ɛ", "ɔ"))  # letters of several African orthographies

@@ -193,7 +193,7 @@ def test_finetune_without_prepared_data_says_what_to_run(tmp_path, monkeypatch):
 def test_finetune_cli_on_the_tiny_recipe_learns_and_reloads_for_decoding(prepared, tmp_path, monkeypatch):
     """Checkpoints are written, the dev loss falls, and load_recognizer decodes with the run folder."""
     from sshr_cli.audio import load_audio
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
     from sshr_cli.workspace import load_workspace
 
     monkeypatch.chdir(tmp_path)

@@ -73,6 +73,24 @@ def test_model_section_mirrors_the_model_config():
     assert all(ours[k] == theirs[k] for k in ours)
 
 
+def test_a_new_model_option_reaches_the_recipe_section_by_itself(monkeypatch):
+    """ModelSection is derived from SSHRConfig: an option added there is a recipe key, with its type."""
+    import typing
+
+    import sshr_cli.config as config
+    from sshr_cli.model.config import SSHRConfig
+
+    @dataclasses.dataclass(frozen=True)
+    class WithNewOption(SSHRConfig):
+        new_option: int = 7
+
+    monkeypatch.setattr(config, "SSHRConfig", WithNewOption)
+    section = config._model_section()
+    assert section().new_option == 7 and typing.get_type_hints(section)["new_option"] is int
+    assert "languages" not in {f.name for f in dataclasses.fields(section)}
+    assert section(new_option=3).sshr_fields()["new_option"] == 3
+
+
 def test_config_module_does_not_import_torch():
     import subprocess
     import sys

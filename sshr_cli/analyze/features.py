@@ -38,10 +38,10 @@ def pick_device(device: str) -> str:
 
 def load_encoder(name_or_path: str, device: str = "cpu") -> Encoder:
     """A Hub id or folder: plain encoder, HF *ForCTC (its encoder) or sshr checkpoint (its encoder)."""
-    from sshr_cli.hub import resolve_model_dir
-    from sshr_cli.model.inference import _do_normalize, checkpoint_dir
+    from sshr_cli.hub import resolve_checkpoint
+    from sshr_cli.model.inference import _do_normalize
 
-    folder = checkpoint_dir(resolve_model_dir(str(name_or_path)))
+    folder = resolve_checkpoint(str(name_or_path))
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
         raise CheckpointError(f"{folder} has no config.json; expected an HF encoder, HF *ForCTC or sshr checkpoint folder")

@@ -57,7 +57,7 @@ def _aligner(align_model: str | None, device: str):
     if align_model is None:
         return None
     from sshr_cli.analyze.labels import CTCAligner
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     return CTCAligner(load_recognizer(align_model, device=device))
 

@@ -40,8 +40,10 @@ def finetune(
         ws.record_run(plan.request.out_dir)
     result = run_finetune(plan.request, console=console)
     if main_rank and result.best_error is not None:
+        from sshr_cli.runs import BEST
+
         console.print(f"best dev {result.metric.upper()} {100 * result.best_error:.2f}% at update "
-                      f"{result.best_step}; checkpoint {result.out_dir / 'best'}")
+                      f"{result.best_step}; checkpoint {result.out_dir / BEST}")
 
 
 def _announce(plan) -> None:

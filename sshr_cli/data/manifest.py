@@ -8,15 +8,14 @@ A manifest is NeMo-style JSONL, one utterance a line:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from sshr_cli.constants import UNITS
 from sshr_cli.errors import DataError
-from sshr_cli.io import read_jsonl
+from sshr_cli.io import read_json, read_jsonl
 
 REQUIRED_FIELDS = ("id", "audio_filepath", "duration", "text", "lang")
 SPLITS = ("train", "dev", "test")
-UNITS = ("chars", "phonemes")  # the target units a prepared folder holds (prepare_report.json's "units")
 
 
 def manifest_path(data_dir: str | Path, lang: str, split: str) -> Path:
@@ -62,7 +61,7 @@ def prepared_units(data_dir: str | Path) -> str:
     if not path.is_file():
         raise DataError(f"no prepared data in {data_dir} ({path.name} missing): run `sshr prepare ...` first, "
                         f"or pass --data DIR")
-    units = json.loads(path.read_text(encoding="utf-8")).get("units")
+    units = read_json(path, DataError, hint="re-run `sshr prepare`").get("units")
     if units not in UNITS:
         raise DataError(f"{path}: units is {units!r}; expected one of {', '.join(UNITS)}")
     return units

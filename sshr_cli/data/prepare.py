@@ -31,7 +31,8 @@ from sshr_cli import __version__
 from sshr_cli.constants import MAX_TRAIN_DURATION_S, MIN_TRAIN_DURATION_S
 from sshr_cli.data.durations import MEASURE_CACHE, DurationCache, Progress, file_stat, measure
 from sshr_cli.data.flac import write_flac_copies
-from sshr_cli.data.manifest import SPLITS, UNITS, manifest_path, report_path, vocab_path
+from sshr_cli.constants import UNITS
+from sshr_cli.data.manifest import SPLITS, manifest_path, report_path, vocab_path
 from sshr_cli.data.report import report_warnings, split_report
 from sshr_cli.data.source import (DUPLICATE_ID, EMPTY_TEXT, MISSING_CLIP, NO_PHONEMES, TOO_LONG, TOO_SHORT,
                                   UNREADABLE_AUDIO, SourceInput, SplitInput)

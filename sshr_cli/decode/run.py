@@ -79,7 +79,8 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
 
 def _recognizer(model, device: str):
     """A loaded Recognizer as is; a path or Hub id is loaded."""
-    from sshr_cli.model.inference import Recognizer, load_recognizer
+    from sshr_cli.hub import load_recognizer
+    from sshr_cli.model.inference import Recognizer
 
     return model if isinstance(model, Recognizer) else load_recognizer(model, device=device)
 

@@ -58,7 +58,7 @@ def decode_one(model: str, path: Path, fmt: str, options: DecodeOptions = Decode
                lang: str | None = None, warn: Callable[[str], None] = logger.warning,
                device: str = "cpu") -> str:
     """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError."""
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
 
     rec = load_recognizer(model, device=device)
     t = transcribe(rec, [path], options, warn=warn)[0]

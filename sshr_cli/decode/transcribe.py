@@ -81,7 +81,8 @@ def iter_transcripts(model, inputs: Sequence[str | Path], options: DecodeOptions
                      warn: Callable[[str], None] = logger.warning,
                      device: str = "cpu") -> Iterator[tuple[int, Transcript]]:
     """(input index, Transcript) pairs as files finish; `model` is a path, Hub id or Recognizer."""
-    from sshr_cli.model.inference import Recognizer, load_recognizer
+    from sshr_cli.hub import load_recognizer
+    from sshr_cli.model.inference import Recognizer
 
     options.check()
     rec = model if isinstance(model, Recognizer) else load_recognizer(model, device=device)
@@ -123,10 +124,7 @@ def _open_all(inputs, options: DecodeOptions, hop_s: float, beam: bool, min_samp
 def _beam_pool(rec, options: DecodeOptions, warn, n_files: int) -> BeamPool | None:
     if options.beam is None or n_files == 0:
         return None
-    from sshr_cli.hub import resolve_model_dir
-    from sshr_cli.model.inference import checkpoint_dir
-
-    spec = BeamSpec.create(rec.vocab, options.beam, checkpoint_dir(resolve_model_dir(rec.source)))
+    spec = BeamSpec.create(rec.vocab, options.beam, rec.folder)
     for note in spec.warnings:
         warn(note)
     workers = options.beam.workers

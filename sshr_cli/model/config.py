@@ -6,14 +6,15 @@ paper. No torch import here, so recipes and the CLI can build and check configs 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
-from sshr_cli.errors import ConfigError
+from .errors import ConfigError
 
 ARCHS = ("sshr", "ctc")
-# Fields that only the SSHR architecture uses; arch="ctc" (the plain HF baseline) ignores them.
-SSHR_ONLY_FIELDS = ("lid_layer", "num_layers", "replace_final_layers", "cross_ctc_layers",
-                    "share_ctc_head", "lid_weight", "inter_ctc_weight", "cross_attention_heads")
+# The fields only the SSHR architecture uses, each with the value that turns its part off: what
+# arch="ctc" (the plain HF baseline) runs with, whatever the config says (see SSHRConfig.effective).
+SSHR_ONLY_OFF = dict(lid_layer=None, num_layers=None, replace_final_layers=0, cross_ctc_layers=(),
+                     share_ctc_head=True, lid_weight=0.0, inter_ctc_weight=0.0, cross_attention_heads=None)
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,22 @@ class SSHRConfig:
     def is_sshr(self) -> bool:
         return self.arch == "sshr"
 
+    def effective(self) -> "SSHRConfig":
+        """The config the model runs: itself for arch=sshr; for arch=ctc, every SSHR-only part off."""
+        return self if self.is_sshr else replace(self, **SSHR_ONLY_OFF)
+
     def kept_layers(self, encoder_layers: int) -> int:
         """How many encoder layers the model keeps (arch=ctc keeps them all)."""
-        return self.num_layers if self.is_sshr and self.num_layers is not None else encoder_layers
+        num_layers = self.effective().num_layers
+        return encoder_layers if num_layers is None else num_layers
 
     def validate(self, encoder_layers: int, hidden_size: int, encoder_heads: int) -> "SSHRConfig":
-        """Check the layer numbers against a concrete encoder; raise a one-line ConfigError."""
-        if not self.is_sshr:
-            return self
+        """Check the layer numbers against a concrete encoder; raise a one-line ConfigError.
+        Only the fields the architecture uses are checked (see effective)."""
+        self.effective()._check_layers(encoder_layers, hidden_size, encoder_heads)
+        return self
+
+    def _check_layers(self, encoder_layers: int, hidden_size: int, encoder_heads: int) -> None:
         kept = self.kept_layers(encoder_layers)
         if not 1 <= kept <= encoder_layers:
             raise ConfigError(f"model.num_layers={self.num_layers}, but the encoder has {encoder_layers} layers; "
@@ -88,7 +97,6 @@ class SSHRConfig:
         heads = self.cross_attention_heads or encoder_heads
         if heads < 1 or hidden_size % heads:
             raise ConfigError(f"model.cross_attention_heads={heads} must divide the encoder hidden size {hidden_size}")
-        return self
 
     def to_dict(self) -> dict:
         d = asdict(self)

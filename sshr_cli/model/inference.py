@@ -1,19 +1,18 @@
 """One inference interface over every checkpoint kind sshr reads.
 
-    rec = load_recognizer("exp/cv_sshr" | "path/to/hf_wav2vec2_ctc" | "org/name", device="cpu")
+    rec = load_checkpoint(folder, device="cpu")   # a checkpoint folder (sshr or HF *ForCTC)
     out = rec([wave_16k_a, wave_16k_b])     # list of float32 mono numpy arrays at 16 kHz
     out.log_probs  # [B, T, V] float32 log-softmax over rec.vocab
     out.lengths    # [B] valid frames per utterance
     out.lid_probs  # [B, len(rec.languages)] or None (plain CTC checkpoints have no LID head)
 
-Kinds: an sshr checkpoint folder (or a run folder exp/NAME, which stands for exp/NAME/best) (config.json carries an "sshr" section), or any HF
-`*ForCTC` folder with its vocab.json (e.g. written by the HF example script), or a Hub id
-(resolved through sshr_cli.hub, cached, honouring HF_HUB_OFFLINE).
+Kinds: an sshr checkpoint folder (config.json carries an "sshr" section), or any HF `*ForCTC`
+folder with its vocab.json (e.g. written by the HF example script). A run folder (exp/NAME) or a
+Hub id is resolved to such a folder a layer up: sshr_cli.hub.load_recognizer.
 """
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +20,12 @@ from typing import Sequence
 
 import numpy as np
 
-from sshr_cli.constants import (ENCODER_FRAME_STRIDE_S, PRECISIONS, RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ,
-                                SSHR_CONFIG_KEY, TRAIN_SUMMARY_FILE)
-from sshr_cli.errors import CheckpointError, ConfigError
-from sshr_cli.model.config import padding_sensitive
-from sshr_cli.text.vocab import Vocab
+from .config import padding_sensitive
+from .constants import (CONFIG_FILE, ENCODER_FRAME_STRIDE_S, PRECISIONS, PREPROCESSOR_FILE, PROCESSOR_FILE,
+                        RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY)
+from .errors import CheckpointError, ConfigError
+from .fileio import read_json
+from .vocab import Vocab
 
 
 @dataclass
@@ -46,6 +46,7 @@ class Recognizer:
     device: str = "cpu"
     frame_stride_s: float = ENCODER_FRAME_STRIDE_S
     meta: dict = field(default_factory=dict)  # checkpoint config, for json outputs and cards
+    folder: Path | None = None  # the checkpoint folder it was loaded from (LM unigrams, cards)
 
     def batch(self, waves: Sequence[np.ndarray]):
         """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""
@@ -149,38 +150,22 @@ def pad_batch(waves: Sequence[np.ndarray], do_normalize: bool, device: str = "cp
     return x.to(device), mask.to(device)
 
 
-def load_recognizer(name_or_path: str | Path, device: str = "cpu") -> Recognizer:
-    """Load any supported checkpoint for inference (see the module docstring)."""
-    from sshr_cli.hub import resolve_model_dir
-
-    folder = checkpoint_dir(resolve_model_dir(str(name_or_path)))
-    config = _read_config(folder)
+def load_checkpoint(folder: str | Path, device: str = "cpu", source: str | None = None) -> Recognizer:
+    """Load a checkpoint folder (sshr or HF *ForCTC) for inference; `source`: the name it was given
+    as (a run folder or Hub id), recorded in outputs; the folder itself by default."""
+    folder = Path(folder)
+    source = str(folder) if source is None else source
+    config = read_json(folder / CONFIG_FILE, hint="expected an sshr or HF checkpoint folder")
     if SSHR_CONFIG_KEY in config:
-        return _load_sshr(folder, device, str(name_or_path))
-    return _load_hf_ctc(folder, config, device, str(name_or_path))
-
-
-def checkpoint_dir(folder: Path) -> Path:
-    """A training run folder (exp/NAME with best/ and last/) stands for its best checkpoint."""
-    if not (folder / "config.json").is_file():
-        for sub in ("best", "last"):
-            if (folder / sub / "config.json").is_file():
-                return folder / sub
-    return folder
-
-
-def _read_config(folder: Path) -> dict:
-    path = folder / "config.json"
-    if not path.is_file():
-        raise CheckpointError(f"{folder} has no config.json; expected an sshr or HF checkpoint folder")
-    return json.loads(path.read_text(encoding="utf-8"))
+        return _load_sshr(folder, device, source)
+    return _load_hf_ctc(folder, config, device, source)
 
 
 def _do_normalize(folder: Path) -> bool:
-    for name in ("preprocessor_config.json", "processor_config.json"):
+    for name in (PREPROCESSOR_FILE, PROCESSOR_FILE):
         path = folder / name
         if path.is_file():
-            cfg = json.loads(path.read_text(encoding="utf-8"))
+            cfg = read_json(path)
             cfg = cfg.get("feature_extractor", cfg)
             if cfg.get("sampling_rate", SAMPLE_RATE_HZ) != SAMPLE_RATE_HZ:
                 raise CheckpointError(f"{path}: sampling_rate {cfg['sampling_rate']} Hz; sshr expects {SAMPLE_RATE_HZ}")
@@ -203,28 +188,16 @@ def _load_hf_ctc(folder: Path, config: dict, device: str, source: str) -> Recogn
             f"{folder}: vocab.json has {len(vocab)} tokens but the CTC head has {model.config.vocab_size} outputs"
         )
     return Recognizer(model, vocab, "hf-ctc", source, do_normalize=_do_normalize(folder), device=device,
-                      meta={"architectures": archs})
+                      meta={"architectures": archs}, folder=folder)
 
 
 def _load_sshr(folder: Path, device: str, source: str) -> Recognizer:
-    from sshr_cli.model.sshr import SSHRForCTC  # written with the model (issue 4)
+    from .sshr import SSHRForCTC
 
     model = SSHRForCTC.from_pretrained(folder).to(device).eval()
     meta = {"sshr": model.sshr_config.to_dict()}
-    units = _recorded_units(folder)
-    if units:
-        meta["units"] = units
     return Recognizer(model, model.vocab, "sshr", source, languages=tuple(model.sshr_config.languages),
-                      do_normalize=_do_normalize(folder), device=device, meta=meta)
-
-
-def _recorded_units(folder: Path) -> str | None:
-    """"phonemes" or "chars", as finetune recorded them in train_summary.json (None if absent)."""
-    path = folder / TRAIN_SUMMARY_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("units") if path.is_file() else None
-    except (OSError, ValueError):
-        return None
+                      do_normalize=_do_normalize(folder), device=device, meta=meta, folder=folder)
 
 
 def resolve_device(name: str) -> str:

@@ -9,35 +9,29 @@ The HF encoder runs its own modules (conv feature encoder, feature projection, S
 positional conv embedding, transformer layers); this module only drives the layer loop, so it
 can prepend the language frame after `lid_layer`, stop after `num_layers` and insert Cross-CTC
 after `cross_ctc_layers`. With all three off it computes exactly what `Wav2Vec2ForCTC` does.
-See docs/model.md for the method, the loss and the checkpoint layout.
+See docs/model.md for the method, the loss and the checkpoint layout. The losses live in
+losses.py, the encoder's loading in encoder.py, the checkpoint files in checkpoint_io.py.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-from sshr_cli.constants import BLANK_ID, PREPROCESSOR_FILE, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, VOCAB_FILE
-from sshr_cli.errors import CheckpointError, ConfigError, DataError, HubError
-from sshr_cli.io import atomic_dir, write_json
-from sshr_cli.model.config import SSHRConfig, padding_sensitive
-from sshr_cli.text.vocab import Vocab
+from . import checkpoint_io
+from .config import SSHRConfig, padding_sensitive
+from .constants import BLANK_ID
+from .encoder import (DEFAULT_FEATURE_EXTRACTOR, check_encoder_config, enable_checkpointing, encoder_from_config,
+                      load_pretrained_encoder, read_feature_extractor)
+from .errors import DataError
+from .fileio import atomic_dir
+from .losses import CTC_LOSS_REDUCTION, check_targets, ctc_loss, inter_ctc_loss, lid_loss, masked_mean
+from .vocab import Vocab
 
-# Encoders whose layers take (hidden_states, attention_mask) and nothing else, and their HF CTC class.
-CTC_CLASS_BY_MODEL_TYPE = {"wav2vec2": "Wav2Vec2ForCTC", "hubert": "HubertForCTC",
-                           "data2vec-audio": "Data2VecAudioForCTC"}
-SSHR_ARCHITECTURE = "SSHRForCTC"  # config.json "architectures" of an arch=sshr checkpoint
-VERSIONS_KEY = "sshr_versions"  # config.json: the sshr/torch/transformers versions that wrote it
-WEIGHTS_FILE = "model.safetensors"
-CTC_LOSS_REDUCTION = "mean"  # per-utterance loss / target length, averaged over the batch
-ATTN_IMPLEMENTATION = "sdpa"  # torch scaled_dot_product_attention; transformers falls back if unsupported
-LID_IGNORE_ID = -100  # lang_ids entry for an utterance without a language label
-DEFAULT_FEATURE_EXTRACTOR = dict(feature_size=1, sampling_rate=SAMPLE_RATE_HZ, padding_value=0.0,
-                                 do_normalize=True, return_attention_mask=True)
+__all__ = ["SSHRForCTC", "SSHROutput", "CrossCTC", "check_targets"]
 
 
 @dataclass
@@ -74,7 +68,8 @@ class SSHRForCTC(nn.Module):
         ec = encoder.config
         check_encoder_config(ec)
         config.validate(ec.num_hidden_layers, ec.hidden_size, ec.num_attention_heads)
-        self.sshr_config = config
+        self.sshr_config = config  # as given (saved in config.json)
+        self.effective_config = config.effective()  # what runs: arch=ctc turns the SSHR-only parts off
         self.vocab = vocab
         self.feature_extractor_config = {**DEFAULT_FEATURE_EXTRACTOR, **(feature_extractor or {})}
         self.prefix = type(encoder).base_model_prefix  # "wav2vec2": state-dict keys match *ForCTC
@@ -84,24 +79,21 @@ class SSHRForCTC(nn.Module):
         self.dropout = nn.Dropout(config.final_dropout)
         self.lm_head = nn.Linear(d, v)
         self.lid_head, self.cross_ctc, self.inter_heads = None, None, None
-        new = [self.lm_head]
-        if config.is_sshr:
-            new += self._build_sshr_modules(d, v)
-        for module in new:
+        for module in [self.lm_head, *self._build_sshr_modules(d, v)]:
             module.apply(encoder._init_weights)
         if config.freeze_feature_encoder:
             self.freeze_feature_encoder()
         if config.gradient_checkpointing:
-            _enable_checkpointing(encoder)
+            enable_checkpointing(encoder)
 
     # ---- construction
     def _shape_encoder(self) -> None:
         """Keep the first num_layers layers, re-initialise the last K, set HF's training switches."""
-        cfg, enc = self.sshr_config, self.encoder_model
+        cfg, enc = self.effective_config, self.encoder_model
         ec = enc.config
         kept = cfg.kept_layers(ec.num_hidden_layers)
         layers = list(enc.encoder.layers)[:kept]
-        for i in range(kept - (cfg.replace_final_layers if cfg.is_sshr else 0), kept):
+        for i in range(kept - cfg.replace_final_layers, kept):
             layers[i] = type(layers[i])(ec)
             layers[i].apply(enc._init_weights)
         enc.encoder.layers = nn.ModuleList(layers)
@@ -115,43 +107,23 @@ class SSHRForCTC(nn.Module):
             enc.masked_spec_embed = nn.Parameter(torch.empty(ec.hidden_size).uniform_())
 
     def _build_sshr_modules(self, d: int, v: int) -> list[nn.Module]:
-        cfg, ec = self.sshr_config, self.encoder_config
+        """LID head, Cross-CTC blocks and unshared intermediate heads: none of them when they are off."""
+        cfg, ec = self.effective_config, self.encoder_config
         if cfg.lid_layer is not None and cfg.languages:
             self.lid_head = nn.Sequential(nn.LayerNorm(d, eps=ec.layer_norm_eps), nn.Linear(d, len(cfg.languages)))
         heads = cfg.cross_attention_heads or ec.num_attention_heads
-        self.cross_ctc = nn.ModuleDict({str(n): CrossCTC(v, d, heads, ec.hidden_dropout) for n in cfg.cross_ctc_layers})
-        self.inter_heads = None if cfg.share_ctc_head else nn.ModuleDict(
-            {str(n): nn.Linear(d, v) for n in cfg.cross_ctc_layers})
+        if cfg.cross_ctc_layers:
+            self.cross_ctc = nn.ModuleDict({str(n): CrossCTC(v, d, heads, ec.hidden_dropout)
+                                            for n in cfg.cross_ctc_layers})
+        if cfg.cross_ctc_layers and not cfg.share_ctc_head:
+            self.inter_heads = nn.ModuleDict({str(n): nn.Linear(d, v) for n in cfg.cross_ctc_layers})
         return [m for m in (self.lid_head, self.cross_ctc, self.inter_heads) if m is not None]
 
     @classmethod
     def from_encoder(cls, encoder_id_or_path: str | Path, config: SSHRConfig, vocab: Vocab) -> "SSHRForCTC":
         """A new model on pretrained encoder weights (Hub id such as facebook/mms-300m, or a folder)."""
-        from transformers import AutoConfig, AutoModel
-
-        from sshr_cli.hub import REPO_ID
-
-        source = str(encoder_id_or_path)
-        if Path(source).expanduser().is_dir():
-            source = str(Path(source).expanduser())
-        elif not REPO_ID.match(source):
-            raise HubError(f"encoder '{source}' is neither a folder nor a Hub id such as facebook/mms-300m")
-        try:
-            ec = AutoConfig.from_pretrained(source)
-        except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder '{source}' ({_first_line(exc)}); give a Hub id "
-                           "such as facebook/mms-300m or a folder with config.json") from exc
-        check_encoder_config(ec)
-        # masked_spec_embed exists only when masking is on at construction time
-        ec.update(dict(mask_time_prob=config.mask_time_prob, mask_feature_prob=config.mask_feature_prob,
-                       layerdrop=0.0))
-        try:
-            encoder, info = AutoModel.from_pretrained(source, config=ec, attn_implementation=ATTN_IMPLEMENTATION,
-                                                      output_loading_info=True)
-        except (OSError, ValueError) as exc:
-            raise HubError(f"cannot load encoder weights from '{source}' ({_first_line(exc)})") from exc
-        _init_missing_mask_embedding(encoder, info.get("missing_keys", ()))
-        return cls(encoder, config, vocab, _feature_extractor_dict(source))
+        encoder, feature_extractor = load_pretrained_encoder(encoder_id_or_path, config)
+        return cls(encoder, config, vocab, feature_extractor)
 
     # ---- views
     @property
@@ -235,9 +207,8 @@ class SSHRForCTC(nn.Module):
 
     def _layers(self, hidden, frame_mask, collect: bool):
         """Run the kept layers; prepend the language frame after lid_layer; Cross-CTC after its layers."""
-        cfg, enc = self.sshr_config, self.encoder_model.encoder
-        lid_layer = cfg.lid_layer if cfg.is_sshr else None
-        cross = set(cfg.cross_ctc_layers) if cfg.is_sshr else set()
+        cfg, enc = self.effective_config, self.encoder_model.encoder
+        lid_layer, cross = cfg.lid_layer, set(cfg.cross_ctc_layers)
         mask, offset = frame_mask, 0  # offset: 1 once the language frame is at position 0
         attn = self._attention_mask(hidden, mask)
         states = [hidden] if collect else None
@@ -277,7 +248,7 @@ class SSHRForCTC(nn.Module):
     def _loss(self, logits, inter_log_probs, lengths, labels, lid_logits, lang_ids):
         """(1-w)*CTC_final + w*mean(CTC_inter) + lid_weight*CE_lid; the terms as detached tensors
         (no host sync: the training loop reads them when it logs)."""
-        cfg = self.sshr_config
+        cfg = self.effective_config
         if labels.device.type == "cpu":  # on a GPU this check would stall every step; finetune checks on the host
             check_targets(labels, lang_ids, logits.shape[-1], lid_logits.shape[-1] if lid_logits is not None else 0)
         final = ctc_loss(logits, labels, lengths)
@@ -306,216 +277,17 @@ class SSHRForCTC(nn.Module):
 
     def write_files(self, folder: Path, extra: dict | None = None) -> None:
         """The files of save_pretrained, written into `folder` as it is (the caller makes it atomic)."""
-        from safetensors.torch import save_file
-
-        write_json(folder / "config.json", self.config_dict())
-        state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
-        save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
-        _save_processor(folder, self.vocab, self.feature_extractor_config)
-        for name, content in (extra or {}).items():
-            _write_extra(folder / name, content)
+        checkpoint_io.write_checkpoint(self, Path(folder), extra)
 
     def config_dict(self) -> dict:
         """config.json: the encoder config, our SSHR config and the versions used."""
-        d = self.encoder_config.to_dict()
-        d.pop("_name_or_path", None)
-        ctc = CTC_CLASS_BY_MODEL_TYPE[self.encoder_config.model_type]
-        d["architectures"] = [ctc] if self.sshr_config.arch == "ctc" else [SSHR_ARCHITECTURE]
-        d[SSHR_CONFIG_KEY] = self.sshr_config.to_dict()
-        d[VERSIONS_KEY] = versions()
-        return d
+        return checkpoint_io.config_dict(self.encoder_config, self.sshr_config)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> "SSHRForCTC":
         """Load a folder written by save_pretrained; needs nothing else."""
-        from safetensors.torch import load_file
-
         folder = Path(folder)
-        raw = _read_json(folder / "config.json")
-        if SSHR_CONFIG_KEY not in raw:
-            raise CheckpointError(f"{folder}/config.json has no '{SSHR_CONFIG_KEY}' section: not an sshr checkpoint "
-                                  "(HF *ForCTC folders load with sshr_cli.model.inference.load_recognizer)")
-        config = SSHRConfig.from_dict(raw[SSHR_CONFIG_KEY])
-        vocab = Vocab.load(folder)
-        weights = folder / WEIGHTS_FILE
-        if not weights.is_file():
-            raise CheckpointError(f"{folder} has no {WEIGHTS_FILE}; the checkpoint is incomplete")
-        _check_head_size(weights, vocab, folder)
-        model = cls(_encoder_from_config(folder, raw), config, vocab, _read_preprocessor(folder))
-        missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
-        if missing or unexpected:
-            raise CheckpointError(f"{weights}: weights do not match the config (missing {missing[:3]}, "
-                                  f"unexpected {unexpected[:3]}); was it written by another sshr version?")
+        config, vocab, weights = checkpoint_io.read_checkpoint(folder)
+        model = cls(encoder_from_config(folder), config, vocab, read_feature_extractor(folder))
+        checkpoint_io.load_weights(model, weights)
         return model
-
-
-# ---- losses
-def ctc_loss(logits: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """CTC with blank 0 and zero_infinity; each utterance's loss / its target length, averaged over the batch."""
-    return _ctc(logits.float().log_softmax(-1), labels, lengths)
-
-
-def inter_ctc_loss(log_probs: list[torch.Tensor], labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """The mean of ctc_loss over the intermediate layers' log-probs [B, T, V], in one CTC call: the
-    batch mean over k stacked copies of the batch is the mean of the k batch means."""
-    k = len(log_probs)
-    stacked = torch.cat(log_probs, dim=0)  # k x [B, T, V] -> [k*B, T, V]
-    return _ctc(stacked, labels.repeat(k, 1), lengths.repeat(k))  # labels [B, L] -> [k*B, L]
-
-
-def _ctc(log_probs: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """F.ctc_loss on float32 log-probs [B, T, V] (see ctc_loss)."""
-    valid = labels > BLANK_ID  # -100 padding (and stray blanks) are not targets
-    with torch.backends.cudnn.flags(enabled=False):
-        return F.ctc_loss(log_probs.transpose(0, 1), labels.masked_select(valid), lengths,  # [B, T, V] -> [T, B, V]
-                          valid.sum(-1), blank=BLANK_ID, reduction=CTC_LOSS_REDUCTION, zero_infinity=True)
-
-
-def lid_loss(lid_logits: torch.Tensor, lang_ids: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy averaged over utterances with a language (LID_IGNORE_ID = none); 0 if none has one."""
-    labelled = (lang_ids != LID_IGNORE_ID).sum()
-    summed = F.cross_entropy(lid_logits.float(), lang_ids, ignore_index=LID_IGNORE_ID, reduction="sum")
-    return summed / labelled.clamp(min=1)
-
-
-def check_targets(labels: torch.Tensor, lang_ids: torch.Tensor | None, vocab_size: int, n_langs: int) -> None:
-    """One-line DataErrors for label ids outside the vocabulary and language ids outside model.languages."""
-    if labels.numel() and int(labels.max()) >= vocab_size:
-        raise DataError(f"labels contain id {int(labels.max())} but the vocabulary has {vocab_size} "
-                        "tokens; encode targets with the checkpoint's vocab.json")
-    if lang_ids is None or not n_langs:
-        return
-    given = lang_ids[lang_ids != LID_IGNORE_ID]
-    if given.numel() and (int(given.min()) < 0 or int(given.max()) >= n_langs):
-        raise DataError(f"lang_ids must be in 0..{n_langs - 1} (model.languages) or {LID_IGNORE_ID}; "
-                        f"got {lang_ids.tolist()}")
-
-
-def masked_mean(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """[B, T, D] averaged over the valid frames of each utterance -> [B, D]."""
-    if mask is None:
-        return hidden.mean(dim=1)
-    weights = mask.to(hidden.dtype)[..., None]  # [B, T] -> [B, T, 1]
-    return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
-
-
-# ---- helpers
-def check_encoder_config(ec) -> None:
-    """Reject encoders whose layer structure the layer loop cannot drive, with a one-line ConfigError."""
-    model_type = getattr(ec, "model_type", None)
-    if model_type not in CTC_CLASS_BY_MODEL_TYPE:
-        hint = " (WavLM layers take a relative position bias that the language frame would shift)" \
-            if model_type == "wavlm" else ""
-        raise ConfigError(f"encoder model_type '{model_type}' is not supported{hint}; use one of "
-                          f"{', '.join(CTC_CLASS_BY_MODEL_TYPE)} (e.g. facebook/mms-300m)")
-    if getattr(ec, "add_adapter", False):
-        raise ConfigError("encoders with add_adapter=true (a conv adapter after the transformer) are not supported")
-
-
-def versions() -> dict[str, str]:
-    import transformers
-
-    from sshr_cli import __version__
-
-    return {"sshr": __version__, "torch": torch.__version__, "transformers": transformers.__version__}
-
-
-def _enable_checkpointing(encoder) -> None:
-    """Recompute each encoder layer in backward (transformers renamed the switch during 5.x)."""
-    kwargs = {"use_reentrant": False}
-    if hasattr(encoder, "activation_checkpointing_enable"):
-        encoder.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
-    else:
-        encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
-
-
-def _encoder_from_config(folder: Path, raw: dict):
-    """A randomly initialised encoder shaped by config.json (the weights are loaded afterwards)."""
-    from transformers import AutoConfig, AutoModel
-
-    ec = AutoConfig.from_pretrained(folder)
-    for key in (SSHR_CONFIG_KEY, VERSIONS_KEY):
-        if hasattr(ec, key):
-            delattr(ec, key)
-    check_encoder_config(ec)
-    return AutoModel.from_config(ec, attn_implementation=ATTN_IMPLEMENTATION)
-
-
-def _check_head_size(weights: Path, vocab: Vocab, folder: Path) -> None:
-    from safetensors import safe_open
-
-    with safe_open(str(weights), framework="pt") as f:
-        if "lm_head.weight" not in f.keys():
-            raise CheckpointError(f"{weights} has no lm_head.weight; not a CTC checkpoint")
-        outputs = f.get_slice("lm_head.weight").get_shape()[0]
-    if outputs != len(vocab):
-        raise CheckpointError(f"{folder}: vocab.json has {len(vocab)} tokens (blank '{vocab.tokens[BLANK_ID]}' at "
-                              f"id {BLANK_ID}) but the CTC head has {outputs} outputs; use the vocab.json it was "
-                              "trained with")
-
-
-def _init_missing_mask_embedding(encoder, missing_keys) -> None:
-    """A checkpoint saved without masking has no masked_spec_embed; some transformers 5.x releases
-    (5.17 seen) leave the new parameter uninitialised (NaN losses), so draw it as HF's init does."""
-    emb = getattr(encoder, "masked_spec_embed", None)
-    if emb is not None and (any(k.endswith("masked_spec_embed") for k in missing_keys)
-                            or not torch.isfinite(emb).all()):
-        with torch.no_grad():
-            emb.uniform_()
-
-
-def _feature_extractor_dict(source: str) -> dict:
-    """The encoder's preprocessor settings (normalisation), or wav2vec2's defaults if it has none."""
-    from transformers import Wav2Vec2FeatureExtractor
-
-    try:
-        fe = Wav2Vec2FeatureExtractor.from_pretrained(source)
-    except (OSError, ValueError):
-        return dict(DEFAULT_FEATURE_EXTRACTOR)
-    if fe.sampling_rate != SAMPLE_RATE_HZ:
-        raise ConfigError(f"encoder '{source}' expects {fe.sampling_rate} Hz audio; sshr works at {SAMPLE_RATE_HZ} Hz")
-    return {k: getattr(fe, k) for k in DEFAULT_FEATURE_EXTRACTOR}
-
-
-def _read_preprocessor(folder: Path) -> dict:
-    path = folder / PREPROCESSOR_FILE
-    if not path.is_file():
-        return dict(DEFAULT_FEATURE_EXTRACTOR)
-    d = _read_json(path)
-    return {k: d[k] for k in DEFAULT_FEATURE_EXTRACTOR if k in d}
-
-
-def _save_processor(folder: Path, vocab: Vocab, feature_extractor: dict) -> None:
-    """vocab.json + tokenizer files + preprocessor_config.json, as Wav2Vec2Processor writes them."""
-    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor
-
-    vocab.save(folder / VOCAB_FILE)
-    special = dict(pad_token=vocab.tokens[BLANK_ID], unk_token=vocab.tokens[vocab.unk_id])
-    if vocab.separator_id is not None:
-        special["word_delimiter_token"] = vocab.tokens[vocab.separator_id]
-    Wav2Vec2CTCTokenizer(str(folder / VOCAB_FILE), **special).save_pretrained(folder)
-    Wav2Vec2FeatureExtractor(**feature_extractor).save_pretrained(folder)
-
-
-def _write_extra(path: Path, content) -> None:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    elif isinstance(content, (dict, list)):
-        write_json(path, content)
-    else:
-        raise ConfigError(f"save_pretrained extra '{path.name}': expected str, bytes, dict or list")
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
-
-
-def _read_json(path: Path) -> dict:
-    if not path.is_file():
-        raise CheckpointError(f"{path.parent} has no {path.name}; expected an sshr checkpoint folder")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from sshr_cli.io import write_json
+from .fileio import write_json
 
 FRONT_ENDS = ("filterbank", "random")
 TINY_ENCODER = dict(

@@ -20,15 +20,11 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from sshr_cli.constants import TRAIN_SUMMARY_FILE
 from sshr_cli.errors import CheckpointError
 from sshr_cli.io import atomic_dir
-
-LAST, BEST = "last", "best"
-TRAINER_STATE = "trainer_state.pt"
-UNIGRAMS = "unigrams.txt"
-RECIPE_FILE = "train_config.yaml"
-SUMMARY_FILE = TRAIN_SUMMARY_FILE  # update, dev result, units: what this checkpoint is
+from sshr_cli.runs import BEST, LAST, RECIPE_FILE, TRAINER_STATE  # noqa: F401  re-export (the run layout)
+from sshr_cli.runs import TRAIN_SUMMARY_FILE as SUMMARY_FILE  # update, dev result, units: what this checkpoint is
+from sshr_cli.runs import UNIGRAMS_FILE as UNIGRAMS
 
 
 def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],

@@ -20,7 +20,7 @@ from sshr_cli.text.vocab import Vocab
 
 TOKEN_MIN_LOGP = -5.0  # natural log; tokens below this on a frame are not expanded (pyctcdecode's default)
 BEAM_PRUNE_LOGP = -10.0  # natural log; beams this far below the best are dropped (pyctcdecode's default)
-UNIGRAMS_FILE = "unigrams.txt"  # in a checkpoint folder: training-text words, most frequent first
+from sshr_cli.runs import UNIGRAMS_FILE  # re-export: the checkpoint layout lives in runs.py
 LM_MISMATCH_FRACTION = 0.2  # warn when more LM words than this use characters the model cannot emit
 ARPA_MAGIC = "\\data\\"
 LM_EXTRA = "lm"  # the pip extra that installs pyctcdecode, kenlm and flashlight-text

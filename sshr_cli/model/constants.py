@@ -1,0 +1,34 @@
+"""The facts the model package needs, named once with their units; sshr_cli.constants re-exports them.
+
+The model package imports nothing else from sshr_cli (its files may travel inside a checkpoint
+folder as the model's own code), so these names live here, not in sshr_cli.constants.
+"""
+
+import re
+
+VERSION = "0.1.0.dev0"  # sshr's version (sshr_cli.__version__); every config.json records it
+
+# Audio
+SAMPLE_RATE_HZ = 16_000  # what every wav2vec2-family encoder expects
+ENCODER_FRAME_STRIDE_S = 0.02  # conv feature encoder 7x512: 320 samples per frame at 16 kHz
+RECEPTIVE_FIELD_SAMPLES = 400  # wav2vec2-family conv encoder: 25 ms at 16 kHz gives the first frame
+
+# Vocabulary (CTC targets). The blank is the pad token and always has id 0.
+BLANK_TOKEN = "<pad>"
+UNK_TOKEN = "<unk>"
+WORD_SEPARATOR = "|"  # between words, for characters and for phonemes alike
+BLANK_ID = 0
+
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # autocast on GPU; auto = bf16 where supported, else fp16; CPU runs fp32
+
+# Files inside a checkpoint folder (HF save_pretrained layout)
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+VOCAB_FILE = "vocab.json"
+PREPROCESSOR_FILE = "preprocessor_config.json"
+PROCESSOR_FILE = "processor_config.json"  # Wav2Vec2Processor's combined file (newer transformers)
+SSHR_CONFIG_KEY = "sshr"  # our frozen config lives under this key in config.json
+VERSIONS_KEY = "sshr_versions"  # config.json: the sshr/torch/transformers versions that wrote it
+
+# A Hugging Face Hub repo id: org/name (the encoder or checkpoint to download)
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
