@@ -164,3 +164,11 @@ def test_bad_units_is_one_line(corpus, tmp_path):
     make_cv_lang(corpus / "en", {"train": OK, "dev": OK, "test": OK})
     assert "--units" in _one_line_error(["prepare", "commonvoice", str(corpus), "--units", "words",
                                          "--out", str(tmp_path / "o")])
+
+
+def test_non_utf8_transcripts_are_one_line(tmp_path):
+    from sshr_cli.data.folder import folder_source
+
+    (tmp_path / "transcripts.tsv").write_bytes("path\ttext\na.wav\tcaf\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        folder_source(tmp_path, lang="fr")

@@ -92,7 +92,7 @@ def test_mlsuperb_stage_1_needs_the_corpus(tmp_path):
 
 
 def test_ablation_recipes_differ_only_in_the_model():
-    config = pytest.importorskip("sshr_cli.config")
+    from sshr_cli import config
     from sshr_cli.model.config import SSHRConfig
 
     cfgs = {v: config.load_recipe(ROOT / f"recipes/synthetic/ablation/{v}.yaml") for v in ABLATION}

@@ -66,7 +66,7 @@ def test_base_loops_and_missing_recipes_are_reported(tmp_path):
 
 def test_model_section_mirrors_the_model_config():
     """Every SSHRConfig field but `languages` can be set from a recipe, with the same default."""
-    model_config = pytest.importorskip("sshr_cli.model.config")
+    from sshr_cli.model import config as model_config
     theirs = {f.name: f.default for f in dataclasses.fields(model_config.SSHRConfig)}
     ours = {f.name: f.default for f in dataclasses.fields(ModelSection) if f.name != "encoder"}
     assert set(ours) == set(theirs) - {"languages"}

@@ -1,4 +1,4 @@
-"""Issue 11: the user's own command lines work as written, in a working folder.
+"""The README's own command lines work as written, in a working folder.
 
     sshr prepare commonvoice --langs en,de
     sshr finetune            (here: --model tiny_encoder --config <tiny recipe>, as the issue allows)

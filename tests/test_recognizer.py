@@ -1,9 +1,9 @@
-"""Mends from the whole-change review: recorded units, one device check, non-UTF-8 input."""
+"""Loading a Recognizer: the units a checkpoint recorded, and the device check."""
 
 import pytest
 
 from helpers_model import SMALL_SSHR, tiny_model
-from sshr_cli.errors import ConfigError, DataError
+from sshr_cli.errors import ConfigError
 from sshr_cli.hub import load_recognizer
 from sshr_cli.model.inference import resolve_device
 from sshr_cli.text.vocab import Vocab
@@ -34,11 +34,3 @@ def test_cuda_without_a_gpu_is_a_config_error():
         pytest.skip("a GPU is visible")
     with pytest.raises(ConfigError, match="no CUDA GPU"):
         resolve_device("cuda")
-
-
-def test_non_utf8_transcripts_are_one_line(tmp_path):
-    from sshr_cli.data.folder import folder_source
-
-    (tmp_path / "transcripts.tsv").write_bytes("path\ttext\na.wav\tcaf\xe9\n".encode("latin-1"))
-    with pytest.raises(DataError, match="not UTF-8"):
-        folder_source(tmp_path, lang="fr")

@@ -1,4 +1,4 @@
-"""The done-when of the finetune issue: on generated speech, the tiny recipe's dev PER falls.
+"""Training learns: on generated speech, the tiny recipe's dev PER falls.
 
 A real run, end to end through the CLI: espeak-ng speaks a Common Voice layout corpus,
 `sshr prepare` turns it into phoneme manifests, `sshr finetune` trains the tiny recipe (SSHR
