@@ -60,3 +60,31 @@ def test_no_module_is_over_400_lines():
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert not long, f"split these modules (>{MAX_MODULE_LINES} lines): {long}"
 
+
+
+def _sshr_imports(path: Path):
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sshr_cli"):
+            yield node.module, [alias.name for alias in node.names]
+
+
+def test_bench_and_recipe_scripts_import_what_exists():
+    """bench/ and recipes/ scripts are not imported by the suite; a moved name must not break them."""
+    import importlib
+
+    scripts = sorted((ROOT / "bench").glob("*.py")) + sorted((ROOT / "recipes").rglob("*.py"))
+    missing = []
+    for script in scripts:
+        for module, names in _sshr_imports(script):
+            mod = importlib.import_module(module)
+            missing += [f"{script.relative_to(ROOT)}: {module}.{n}" for n in names if not hasattr(mod, n)
+                        and not _is_submodule(module, n)]
+    assert scripts and not missing, missing
+
+
+def _is_submodule(package: str, name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(f"{package}.{name}") is not None

@@ -116,15 +116,15 @@ def test_mask_embedding_missing_from_the_encoder_is_drawn(root):
     model = tiny_model(root, mask_time_prob=0.5, mask_time_length=2, **SMALL_SSHR)
     emb = model.encoder_model.masked_spec_embed
     assert torch.isfinite(emb).all() and emb.min() >= 0 and emb.max() < 1 and emb.std() > 0
-    from sshr_cli.model.encoder import _init_missing_mask_embedding
+    from sshr_cli.model.encoder import init_missing_mask_embedding
 
     with torch.no_grad():
         emb.fill_(float("nan"))
-    _init_missing_mask_embedding(model.encoder_model, ())
+    init_missing_mask_embedding(model.encoder_model, ())
     assert torch.isfinite(emb).all()
     with torch.no_grad():
         emb.fill_(7.0)  # finite, but what an uninitialised tensor may hold
-    _init_missing_mask_embedding(model.encoder_model, ["masked_spec_embed"])
+    init_missing_mask_embedding(model.encoder_model, ["masked_spec_embed"])
     assert emb.max() < 1  # a missing key is drawn even when its memory looks finite
 
 

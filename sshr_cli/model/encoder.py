@@ -54,7 +54,7 @@ def load_pretrained_encoder(encoder_id_or_path: str | Path, config) -> tuple[obj
                                                   output_loading_info=True)
     except (OSError, ValueError) as exc:
         raise HubError(f"cannot load encoder weights from '{source}' ({_first_line(exc)})") from exc
-    _init_missing_mask_embedding(encoder, info.get("missing_keys", ()))
+    init_missing_mask_embedding(encoder, info.get("missing_keys", ()))
     return encoder, _feature_extractor_dict(source)
 
 
@@ -89,7 +89,7 @@ def enable_checkpointing(encoder) -> None:
         encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
-def _init_missing_mask_embedding(encoder, missing_keys) -> None:
+def init_missing_mask_embedding(encoder, missing_keys) -> None:
     """A checkpoint saved without masking has no masked_spec_embed; some transformers 5.x releases
     (5.17 seen) leave the new parameter uninitialised (NaN losses), so draw it as HF's init does."""
     emb = getattr(encoder, "masked_spec_embed", None)

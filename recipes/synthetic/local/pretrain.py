@@ -95,14 +95,14 @@ def lr_at(step: int, steps: int) -> float:
 def pretrain(args) -> None:
     from transformers import Wav2Vec2Config, Wav2Vec2ForPreTraining
 
-    from sshr_cli.model.sshr import _init_missing_mask_embedding
+    from sshr_cli.model.encoder import init_missing_mask_embedding
 
     torch.manual_seed(args.seed)
     cfg = Wav2Vec2Config.from_pretrained(args.encoder)
     cfg.update({**PRETRAIN, "layerdrop": 0.0})
     model, info = Wav2Vec2ForPreTraining.from_pretrained(args.encoder, config=cfg, output_loading_info=True)
     missing = [k.removeprefix("wav2vec2.") for k in info.get("missing_keys", ())]  # quantizer, projections: new
-    _init_missing_mask_embedding(model.wav2vec2, missing)  # transformers 5.17 left it uninitialised (NaN)
+    init_missing_mask_embedding(model.wav2vec2, missing)  # transformers 5.17 left it uninitialised (NaN)
     model.freeze_feature_encoder()
     model.train()
     waves = audio_rows(args.data)
