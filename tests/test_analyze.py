@@ -148,7 +148,7 @@ def test_one_speaker_languages_and_one_language_are_refused(tmp_path):
     write_jsonl(tmp_path / "en" / "train.jsonl", [{"id": "a", "audio_filepath": "/a.wav", "duration": 1, "text": "a", "lang": "en"}])
     with pytest.raises(DataError, match="at least 2 languages"):
         run_analysis(AnalyzeConfig(model="unused", data_dir=tmp_path))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="--max-utts 2: need at least 4"):
         AnalyzeConfig(model="m", data_dir=tmp_path, max_utts=2)
 
 

@@ -42,9 +42,12 @@ def one_line_error(result, text):
 
 
 def test_one_file_prints_its_transcript(ws, monkeypatch):
+    from sshr_cli.decode import transcribe
+
     result = run(ws, monkeypatch, "a.wav", "--model", "tiny")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip()  # a random model's words, but words
+    expected = transcribe(ws / "tiny", [ws / "a.wav"])[0].text  # a random model's words, but words: its own
+    assert expected and result.stdout == expected + "\n"
 
 
 def test_one_file_as_srt_on_stdout(ws, monkeypatch):

@@ -28,23 +28,41 @@ def run_dir(tmp_path_factory):
     return root
 
 
-def test_sshr_checkpoint_decodes_with_its_language(run_dir):
+@pytest.fixture(scope="module")
+def lid_head(run_dir):
+    """(language, probability) straight from the checkpoint's LID head on a.wav, for the decoders to match.
+
+    With two languages any answer is in ("en", "de") with a probability in [0.5, 1]; only the head
+    itself says which one is right."""
+    from sshr_cli.audio import load_audio
+    from sshr_cli.hub import load_recognizer
+
+    rec = load_recognizer(run_dir / "exp" / "run")
+    probs = rec([load_audio(run_dir / "a.wav")]).lid_probs[0]  # [n_langs]
+    best = int(probs.argmax())
+    assert rec.languages == ("en", "de") and abs(float(probs[0]) - float(probs[1])) > 1e-3  # a clear winner
+    return rec.languages[best], float(probs[best])
+
+
+def test_sshr_checkpoint_decodes_with_its_language(run_dir, lid_head):
     t = transcribe(run_dir / "exp" / "run", [run_dir / "a.wav"])[0]  # a run folder stands for best/
-    assert t.error is None and t.lang in ("en", "de") and 0.5 <= t.lang_prob <= 1.0
+    assert t.error is None and (t.lang, t.lang_prob) == (lid_head[0], pytest.approx(lid_head[1], abs=1e-3))
 
 
-def test_sshr_manifest_gets_pred_lang(run_dir, tmp_path):
+def test_sshr_manifest_gets_pred_lang(run_dir, lid_head, tmp_path):
     write_jsonl(tmp_path / "m.jsonl", [{"id": "u", "audio_filepath": str(run_dir / "a.wav"), "duration": 1.7,
                                         "text": "hello world", "lang": "en"}])
     decode_manifest(run_dir / "exp" / "run", tmp_path / "m.jsonl", tmp_path / "h.jsonl")
     row = read_jsonl(tmp_path / "h.jsonl")[0]
-    assert row["pred_lang"] in ("en", "de") and 0.5 <= row["pred_lang_prob"] <= 1.0 and "pred_text" in row
+    assert (row["pred_lang"], row["pred_lang_prob"]) == (lid_head[0], pytest.approx(lid_head[1], abs=1e-3))
+    assert "pred_text" in row
 
 
-def test_sshr_json_output_through_the_cli(run_dir, monkeypatch):
+def test_sshr_json_output_through_the_cli(run_dir, lid_head, monkeypatch):
     monkeypatch.chdir(run_dir)
     result = CliRunner().invoke(app, ["decode", "a.wav", "--model", "exp/run", "-f", "json", "--lang", "en"])
     assert result.exit_code == 0, result.output
     obj = json.loads(result.stdout)
-    assert obj["language"] in ("en", "de") and obj["expected_language"] == "en"
+    assert obj["language"] == lid_head[0] and obj["expected_language"] == "en"
+    assert obj["language_probability"] == pytest.approx(lid_head[1], abs=1e-3)
     assert obj["decoder"]["type"] == "greedy" and obj["model"] == "exp/run"

@@ -81,9 +81,14 @@ def test_beam_with_lm_through_a_spawn_pool(setup):
     lm = build_lm([corpus], root / "lm.arpa").arpa
     beam = BeamOptions(lm_path=str(lm), beam_width=8, workers=2)
     out = transcribe(model, clips, DecodeOptions(beam=beam))
-    assert all(t.error is None for t in out) and all(isinstance(t.text, str) for t in out)
-    # a random model's beam output is arbitrary, but the LM restricts it to LM words and unknowns
+    assert all(t.error is None for t in out)
+    # a random model's beam output is arbitrary, but the LM restricts it to the LM's words
+    assert all(t.words for t in out) and {w.text for t in out for w in t.words} <= {"hello", "world", "yes"}
+    assert all(t.text == " ".join(w.text for w in t.words) for t in out)
     assert out[0].words and all(w.start_s <= w.end_s <= out[0].duration_s for w in out[0].words)
+    # the spawned workers decode exactly as this process does
+    in_process = transcribe(model, clips, DecodeOptions(beam=BeamOptions(lm_path=str(lm), beam_width=8, workers=0)))
+    assert [(t.text, t.words) for t in out] == [(t.text, t.words) for t in in_process]
 
 
 def test_phoneme_vocab_is_recognised():

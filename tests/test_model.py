@@ -67,6 +67,8 @@ def test_baseline_checkpoint_is_a_real_wav2vec2_for_ctc_folder(root, tmp_path):
     assert rec.kind == "sshr"  # the "sshr" section wins: our loader, same numbers
     ours = model(torch.from_numpy(wave)[None]).logits
     torch.testing.assert_close(ours, hf_logits, atol=1e-5, rtol=0)
+    rec.do_normalize = False  # asr.model above was given the raw wave
+    torch.testing.assert_close(rec([wave]).log_probs, hf_logits.log_softmax(-1), atol=1e-5, rtol=0)
 
 
 def test_head_size_mismatch_is_a_checkpoint_error(root, tmp_path):

@@ -78,6 +78,9 @@ def test_rerun_is_a_noop_that_says_so(cv_corpus, tmp_path):
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "d").rglob("*.json*")}
+    assert {p.relative_to(tmp_path / "d").as_posix() for p in stamps} >= {  # compared below: not an empty dict
+        "prepare_report.json", "vocab.json", *(f"{lang}/{split}.jsonl" for lang in ("en", "de")
+                                               for split in ("train", "dev", "test"))}
     second = runner.invoke(app, args + ["--jobs", "1"])  # jobs does not change the result
     assert second.exit_code == 0 and "up to date" in second.output
     assert stamps == {p: p.stat().st_mtime_ns for p in (tmp_path / "d").rglob("*.json*")}

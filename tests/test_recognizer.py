@@ -27,10 +27,12 @@ def test_bad_device_is_a_config_error(name):
         resolve_device(name)
 
 
-def test_cuda_without_a_gpu_is_a_config_error():
+def test_cuda_without_a_gpu_is_a_config_error(monkeypatch):
     import torch
 
-    if torch.cuda.is_available():
-        pytest.skip("a GPU is visible")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # runs on GPU machines too, not skipped
     with pytest.raises(ConfigError, match="no CUDA GPU"):
         resolve_device("cuda")
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        resolve_device("cuda:1")
+    assert resolve_device("auto") == "cpu"

@@ -29,13 +29,15 @@ def test_a_checkpoint_folder_is_itself(tmp_path):
     assert checkpoint_folder(folder) == folder
 
 
-@pytest.mark.parametrize("make", [False, True], ids=["missing", "empty"])
-def test_no_checkpoint_is_one_line_error(tmp_path, make):
+@pytest.mark.parametrize("make, reason", [(False, "is not a folder"), (True, "holds no checkpoint")],
+                         ids=["missing", "empty"])
+def test_no_checkpoint_is_one_line_error(tmp_path, make, reason):
     folder = tmp_path / "nothing"
     if make:
         folder.mkdir()
-    with pytest.raises(CheckpointError, match="nothing") as info:
+    with pytest.raises(CheckpointError) as info:
         checkpoint_folder(folder)
+    assert str(info.value).startswith(f"{folder} {reason}")  # the path, then why, not just any message naming it
     assert "\n" not in str(info.value)
 
 

@@ -63,6 +63,8 @@ def test_same_seed_gives_identical_files(tmp_path):
     a = generate_commonvoice(tmp_path / "a", ["sv"], clips_per_lang=3, seed=3, jobs=1)
     b = generate_commonvoice(tmp_path / "b", ["sv"], clips_per_lang=3, seed=3, jobs=2)
     names = sorted(os.listdir(a / "sv" / "clips"))
+    listed = {r["path"] for tsv in ("validated", "invalidated", "other") for r in read_tsv(a / "sv" / f"{tsv}.tsv")}
+    assert len(listed) >= 3 and names == sorted(listed)  # the loop below compares every clip, not none
     assert names == sorted(os.listdir(b / "sv" / "clips"))
     for n in names:
         assert (a / "sv" / "clips" / n).read_bytes() == (b / "sv" / "clips" / n).read_bytes()

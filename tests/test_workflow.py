@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,11 +70,17 @@ def test_the_exact_lines(workdir):
     proc = sshr(workdir, "push", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert runs[0].name in proc.stdout + proc.stderr
-    assert "model-index" in proc.stdout + proc.stderr or "language" in proc.stdout + proc.stderr
+    # the card, printed: nothing was scored here, so no model-index, but the run's two languages
+    assert "would push to <hf-username>/" in proc.stdout and "model-index" not in proc.stdout
+    assert re.search(r"^language:\n- (en\n- de|de\n- en)\n", proc.stdout, re.MULTILINE), proc.stdout
 
     proc = sshr(workdir, "status")
     assert proc.returncode == 0, proc.stderr
-    assert "en" in proc.stdout and runs[0].name in proc.stdout
+    # "en" alone is in the run's name (..._de-en_...): look for the prepared-data rows and the run's languages
+    for lang in ("en", "de"):
+        assert re.search(rf"^\W*{lang}\W+[\d.]+\W+[\d.]+\W+[\d.]+\W+\d+/\d+/\d+\W*$", proc.stdout, re.MULTILINE), \
+            proc.stdout
+    assert runs[0].name in proc.stdout and "de,en" in proc.stdout, proc.stdout
 
 
 def test_no_corpus_is_one_line(tmp_path):
