@@ -207,7 +207,7 @@ def test_finetune_cli_on_the_tiny_recipe_learns_and_reloads_for_decoding(prepare
     assert result.exit_code == 0, result.output
     dev = [r for r in read_jsonl(out / "metrics.jsonl") if r["split"] == "dev"]
     assert dev[-1]["loss"] < dev[0]["loss"]
-    # 40 updates on 16 utterances stay in CTC's blank phase; tests/test_learning.py trains long
+    # 40 updates on 16 utterances stay in CTC's blank phase; tests/test_train_learns.py trains long
     # enough for the dev PER itself to fall.
     assert 0.0 <= dev[-1]["error_rate"] <= 1.0
     assert set(dev[-1]["by_lang"]) == {"de", "en"} and dev[-1]["metric"] == "cer"
