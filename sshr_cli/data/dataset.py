@@ -109,7 +109,7 @@ def collate(items: Sequence[dict]) -> Batch:
     for i, it in enumerate(items):
         waves[i, : lengths[i]] = torch.from_numpy(it["wave"])
         mask[i, : lengths[i]] = 1
-        labels[i, : len(it["labels"])] = torch.as_tensor(np.asarray(it["labels"]), dtype=torch.long)
+        labels[i, : len(it["labels"])] = torch.from_numpy(np.array(it["labels"], dtype=np.int64))  # a copy: the map is read-only
     lang_ids = torch.tensor([it["lang_id"] for it in items], dtype=torch.long)
     return Batch(waves, mask, labels, lang_ids, [it["index"] for it in items],
                  sum(lengths) / SAMPLE_RATE_HZ, len(items) * longest / SAMPLE_RATE_HZ)
