@@ -84,7 +84,7 @@ def sshr_run(data: Path, out: Path, epochs: int, arch: str, args=None) -> dict:
     info = distributed.setup(prefer_cuda=args.device == "cuda")
     probe = Trainer(FinetuneRequest(base, data, out / "probe", "unused", show_progress=False), info)
     batches = [b for e in range(epochs) for b in probe.sampler.plan(e)]
-    step_audio = [sum(probe.train_set.utts[i].duration for i in b) for b in batches]
+    step_audio = [sum(float(probe.train_set.durations[i]) for i in b) for b in batches]
     per_batch = int(round(np.mean([len(b) for b in batches])))
     steps = len(batches)
     recipe = load_recipe(RECIPE, [*sets, f"train.max_steps={steps}", f"train.eval_every={steps}",

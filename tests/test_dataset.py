@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from helpers_train import fake_manifest_rows, random_durations
-from sshr_cli.data.dataset import (LABEL_PAD, DurationBatchSampler, collate, conv_frames, ctc_min_frames,
-                                   load_utterances)
-from sshr_cli.data.manifest import manifest_path
+from sshr_cli.data.dataset import LABEL_PAD, DurationBatchSampler, collate, conv_frames, ctc_min_frames
+from sshr_cli.data.index import open_index
+from sshr_cli.data.manifest import manifest_path, vocab_path
 from sshr_cli.errors import DataError
 from sshr_cli.io import write_jsonl
 from sshr_cli.text import Vocab
@@ -84,17 +84,18 @@ def test_ctc_frames_and_conv_lengths():
     assert conv_frames(100) == 0
 
 
-def test_load_utterances_skips_and_reports_labels_longer_than_frames(tmp_path):
+def test_the_index_skips_and_reports_labels_longer_than_frames(tmp_path):
     rows = fake_manifest_rows([1.0, 0.05, 2.0])
     rows[1]["units"] = "a b a b a b"  # 6 labels in 0.05 s (2 frames)
     rows[2]["units"] = ""
     write_jsonl(manifest_path(tmp_path, "en", "train"), rows)
     vocab = Vocab.build([["a", "b"]])
-    utts, skipped = load_utterances(tmp_path, ["en"], "train", vocab)
-    assert [u.id for u in utts] == ["en0"]
-    assert utts[0].labels == (3, 4)
-    assert skipped.counts == {"more labels than encoder frames": 1, "no target units": 1}
-    assert "en1" in " ".join(skipped.lines("train"))
+    vocab.save(vocab_path(tmp_path))
+    index = open_index(tmp_path, ["en"], "train", vocab)
+    assert [index[i].id for i in range(len(index))] == ["en0"]
+    assert index[0].labels == (3, 4)
+    assert index.skipped.counts == {"more labels than encoder frames": 1, "no target units": 1}
+    assert "en1" in " ".join(index.skipped.lines("train"))
 
 
 def test_an_empty_split_is_a_one_line_error():

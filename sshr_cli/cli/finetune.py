@@ -24,9 +24,10 @@ def finetune(
     resume: Optional[bool] = typer.Option(None, "--resume/--no-resume",
                                           help="Continue OUT/last/ (default: resume if it exists)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Read the recipe and the data, plan the epoch, print "
+                                 "batches, padding, hours, skips and epochs; load no weights, train nothing."),
 ) -> None:
     """Fine-tune an SSHR (or plain CTC) model on prepared manifests."""
-    from sshr_cli.train.loop import finetune as run_finetune
     from sshr_cli.train.plan import plan_finetune
     from sshr_cli.workspace import load_workspace
 
@@ -35,9 +36,17 @@ def finetune(
     ws = load_workspace()
     plan = plan_finetune(ws, config=config, data=data, out=out, model=model, langs=split_csv(langs),
                          max_steps=max_steps, overrides=tuple(set_), resume=resume, show_progress=progress)
+    if dry_run:
+        from sshr_cli.train.dryrun import dry_run as check_run
+
+        for line in [*plan.notes, *check_run(plan.request).lines()]:
+            console.print(line, soft_wrap=True)
+        return
     if main_rank:
         _announce(plan)
         ws.record_run(plan.request.out_dir)
+    from sshr_cli.train.loop import finetune as run_finetune
+
     result = run_finetune(plan.request, console=console)
     if main_rank and result.best_error is not None:
         from sshr_cli.runs import BEST

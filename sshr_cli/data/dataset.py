@@ -1,105 +1,37 @@
-"""Manifests -> a torch Dataset, a duration-bucketed batch sampler and a collate function.
+"""The prepared index -> a torch Dataset, a duration-bucketed batch sampler and a collate function.
 
-    utts, skipped = load_utterances(data_dir, langs, "train", vocab, frames_of)
-    sampler = DurationBatchSampler([u.duration for u in utts], max_batch_seconds=80, seed=0,
-                                   rank=rank, world_size=world)
-    loader = DataLoader(SpeechDataset(utts), batch_sampler=sampler, collate_fn=collate)
+    index = open_index(data_dir, langs, "train", vocab)            # sshr_cli.data.index, memory-mapped
+    sampler = DurationBatchSampler(index.durations, max_batch_seconds=80, seed=0, rank=rank, world_size=world)
+    loader = DataLoader(SpeechDataset(index), batch_sampler=sampler, collate_fn=collate)
 
 Batches hold utterances of similar length, at most `max_batch_seconds` of *padded* audio each
 (batch size x longest utterance, which is what memory and compute pay for). Each epoch the
-durations get a little seeded noise before sorting, so buckets differ between epochs, and the
-batch order is shuffled. The plan is a pure function of (seed, epoch); under DDP each rank takes
-every world_size-th batch, so shards are disjoint, and all ranks get the same number of batches.
-`start` skips batches already consumed, so a resumed run continues mid-epoch exactly.
+durations get a little seeded noise, fall into duration buckets 2% wide, and every bucket is cut
+into batches as large as its longest utterance allows; the batch order is shuffled. The plan is a
+pure function of (seed, epoch), computed in O(N) with numpy once per epoch and cached; under DDP
+each rank takes every world_size-th batch, so shards are disjoint, and all ranks get the same
+number of batches. `start` skips batches already consumed, so a resumed run continues mid-epoch
+exactly.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import random
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 
 from sshr_cli.audio import load_audio
 from sshr_cli.constants import SAMPLE_RATE_HZ
-from sshr_cli.data.manifest import load_manifest, manifest_path
+from sshr_cli.data.index import SpeechIndex, Utterance, conv_frames, ctc_min_frames  # noqa: F401  re-export
 from sshr_cli.errors import DataError
-from sshr_cli.text.vocab import Vocab
 
 LABEL_PAD = -100  # ignored by the CTC loss, as in transformers
 NORM_EPS = 1e-7  # variance floor of the per-utterance normalisation (HF Wav2Vec2FeatureExtractor)
-MMS_CONV_KERNELS = (10, 3, 3, 3, 3, 2, 2)  # wav2vec2 conv feature encoder: 320 samples per frame
-MMS_CONV_STRIDES = (5, 2, 2, 2, 2, 2, 2)
-
-
-@dataclass(frozen=True)
-class Utterance:
-    id: str
-    audio_path: str  # the manifest's audio_filepath
-    duration: float  # s
-    lang: str
-    lang_id: int
-    labels: tuple[int, ...]
-    units: str  # space-separated reference units, "|" between words
-    text: str
-
-
-@dataclass
-class SkipReport:
-    counts: dict[str, int] = field(default_factory=dict)  # reason -> n
-    examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> a few ids
-
-    def add(self, reason: str, utt_id: str) -> None:
-        self.counts[reason] = self.counts.get(reason, 0) + 1
-        self.examples.setdefault(reason, [])
-        if len(self.examples[reason]) < 3:
-            self.examples[reason].append(utt_id)
-
-    def lines(self, split: str) -> list[str]:
-        return [f"{split}: skipped {n} utterance(s): {reason} (e.g. {', '.join(self.examples[reason])})"
-                for reason, n in sorted(self.counts.items())]
-
-
-def conv_frames(num_samples: int, kernels: Sequence[int] = MMS_CONV_KERNELS,
-                strides: Sequence[int] = MMS_CONV_STRIDES) -> int:
-    """Encoder frames for `num_samples` of audio (the conv stack, no padding)."""
-    n = num_samples
-    for k, s in zip(kernels, strides):
-        n = (n - k) // s + 1
-    return max(n, 0)
-
-
-def ctc_min_frames(labels: Sequence[int]) -> int:
-    """Frames CTC needs for `labels`: one per label plus a blank between each repeated pair."""
-    return len(labels) + sum(a == b for a, b in zip(labels, labels[1:]))
-
-
-def load_utterances(data_dir: str | Path, langs: Sequence[str], split: str, vocab: Vocab,
-                    frames_of: Callable[[int], int] = conv_frames,
-                    max_duration: float | None = None) -> tuple[list[Utterance], SkipReport]:
-    """Read `split` manifests for `langs`; skip (and count) what CTC cannot learn from."""
-    utts, skipped = [], SkipReport()
-    for lang_id, lang in enumerate(langs):
-        for row in load_manifest(manifest_path(data_dir, lang, split)):
-            if "units" not in row:
-                raise DataError(f"{manifest_path(data_dir, lang, split)}: row {row['id']} has no 'units'; "
-                                f"re-run `sshr prepare` with this version")
-            labels = tuple(vocab.encode(row["units"].split()))
-            duration = float(row["duration"])
-            if not labels:
-                skipped.add("no target units", row["id"])
-            elif max_duration is not None and duration > max_duration:
-                skipped.add(f"longer than {max_duration:g} s", row["id"])
-            elif ctc_min_frames(labels) > frames_of(round(duration * SAMPLE_RATE_HZ)):
-                skipped.add("more labels than encoder frames", row["id"])
-            else:
-                utts.append(Utterance(str(row["id"]), row["audio_filepath"], duration, lang, lang_id,
-                                      labels, row["units"], row.get("text", "")))
-    return utts, skipped
+BUCKET_WIDTH = 0.02  # relative width of a duration bucket: a batch's lengths differ by ~2% (+ the jitter)
+BUCKET_FLOOR_S = 0.05  # the first bucket holds everything shorter
 
 
 def normalize_wave(wave: np.ndarray) -> np.ndarray:
@@ -109,23 +41,38 @@ def normalize_wave(wave: np.ndarray) -> np.ndarray:
 
 
 class SpeechDataset(torch.utils.data.Dataset):
-    """Item i -> {"wave": float32 [S] normalised, "labels", "lang_id", "index"}."""
+    """Item i -> {"wave": float32 [S] normalised, "labels": int32 [L], "lang_id", "index": i}.
 
-    def __init__(self, utts: Sequence[Utterance], cache_audio: bool = False):
-        self.utts = list(utts)
+    Items are read from the memory-mapped index: no per-utterance Python objects, so forked
+    workers share the index's pages. `rows` restricts the set to those index rows (item i is
+    row rows[i]), e.g. a dev subset.
+    """
+
+    def __init__(self, index: SpeechIndex, rows: np.ndarray | None = None, cache_audio: bool = False):
+        self.index, self.rows = index, None if rows is None else np.asarray(rows, dtype=np.int64)
         self.cache: dict[int, np.ndarray] | None = {} if cache_audio else None
 
     def __len__(self) -> int:
-        return len(self.utts)
+        return len(self.index) if self.rows is None else len(self.rows)
+
+    def row(self, i: int) -> int:
+        return i if self.rows is None else int(self.rows[i])
+
+    @property
+    def durations(self) -> np.ndarray:
+        return self.index.durations if self.rows is None else self.index.durations[self.rows]
+
+    def utterance(self, i: int) -> Utterance:
+        return self.index[self.row(i)]
 
     def __getitem__(self, i: int) -> dict:
-        utt = self.utts[i]
+        r = self.row(i)
         wave = self.cache.get(i) if self.cache is not None else None
         if wave is None:
-            wave = normalize_wave(load_audio(utt.audio_path))
+            wave = normalize_wave(load_audio(self.index.audio_path(r)))
             if self.cache is not None:
                 self.cache[i] = wave
-        return {"wave": wave, "labels": utt.labels, "lang_id": utt.lang_id, "index": i}
+        return {"wave": wave, "labels": self.index.labels(r), "lang_id": int(self.index.lang_ids[r]), "index": i}
 
 
 @dataclass
@@ -162,78 +109,122 @@ def collate(items: Sequence[dict]) -> Batch:
     for i, it in enumerate(items):
         waves[i, : lengths[i]] = torch.from_numpy(it["wave"])
         mask[i, : lengths[i]] = 1
-        labels[i, : len(it["labels"])] = torch.tensor(it["labels"], dtype=torch.long)
+        labels[i, : len(it["labels"])] = torch.from_numpy(np.array(it["labels"], dtype=np.int64))  # a copy: the map is read-only
     lang_ids = torch.tensor([it["lang_id"] for it in items], dtype=torch.long)
     return Batch(waves, mask, labels, lang_ids, [it["index"] for it in items],
                  sum(lengths) / SAMPLE_RATE_HZ, len(items) * longest / SAMPLE_RATE_HZ)
 
 
+@dataclass(frozen=True)
+class EpochPlan:
+    """One epoch's batches: batch b is order[starts[b]:ends[b]] (already shuffled, padded to ranks)."""
+
+    order: np.ndarray  # int64 [N] utterance indices, bucket after bucket
+    starts: np.ndarray  # int64 [B]
+    ends: np.ndarray  # int64 [B]
+    unique: int  # batches before the repeats that even out the ranks
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def batch(self, b: int) -> list[int]:
+        return self.order[self.starts[b]: self.ends[b]].tolist()
+
+
+def duration_buckets(keys: np.ndarray) -> np.ndarray:
+    """Bucket number of each duration (s): geometric buckets BUCKET_WIDTH wide, uint16 [N]."""
+    steps = np.log(np.maximum(keys, BUCKET_FLOOR_S) / BUCKET_FLOOR_S) / np.log1p(BUCKET_WIDTH)
+    return np.minimum(steps, np.iinfo(np.uint16).max).astype(np.uint16)
+
+
+def pack_buckets(durations: np.ndarray, order: np.ndarray, buckets: np.ndarray, max_batch_seconds: float,
+                 max_batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of batches over `order` (grouped by bucket, `buckets` sorted alike): each
+    bucket is cut into batches of as many utterances as its longest one allows under the cap."""
+    n = len(order)
+    seg_start = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])  # [S]
+    seg_end = np.r_[seg_start[1:], n]
+    longest = np.maximum.reduceat(durations[order], seg_start)  # [S] s
+    size = np.clip(np.floor(max_batch_seconds / longest), 1, max_batch_size).astype(np.int64)
+    per_seg = -(-(seg_end - seg_start) // size)  # [S] batches per bucket
+    seg = np.repeat(np.arange(len(seg_start)), per_seg)  # [B] the bucket of each batch
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(per_seg) - per_seg, per_seg)  # [B] batch number in its bucket
+    starts = seg_start[seg] + k * size[seg]
+    return starts, np.minimum(starts + size[seg], seg_end[seg])
+
+
 class DurationBatchSampler(torch.utils.data.Sampler):
     """Duration-bucketed batches (see the module docstring). Yields lists of dataset indices."""
 
-    def __init__(self, durations: Sequence[float], max_batch_seconds: float, max_batch_size: int = 64,
+    def __init__(self, durations: Sequence[float] | np.ndarray, max_batch_seconds: float, max_batch_size: int = 64,
                  seed: int = 0, jitter: float = 0.05, shuffle: bool = True, rank: int = 0, world_size: int = 1):
-        if not durations:
+        if len(durations) == 0:
             raise DataError("no utterances to batch (every one was skipped, or the manifests are empty)")
-        self.durations = [float(d) for d in durations]
+        self.durations = np.asarray(durations, dtype=np.float32)  # a memory map stays one
         self.max_batch_seconds, self.max_batch_size = max_batch_seconds, max_batch_size
         self.seed, self.jitter, self.shuffle = seed, jitter, shuffle
         self.rank, self.world_size = rank, world_size
         self.epoch, self.start = 0, 0
+        self._cached: tuple[int, EpochPlan] | None = None
 
     def set_epoch(self, epoch: int, start: int = 0) -> None:
         """Plan `epoch` and skip its first `start` batches (of this rank) when iterated."""
         self.epoch, self.start = epoch, start
 
-    def plan(self, epoch: int) -> list[list[int]]:
-        """All ranks' batches for `epoch`, in order, padded to a multiple of world_size."""
-        rng = random.Random(self.seed * 100_003 + epoch)
-        order = list(range(len(self.durations)))
-        if self.shuffle:
-            rng.shuffle(order)
-            keys = {i: self.durations[i] * (1 + self.jitter * (2 * rng.random() - 1)) for i in order}
-        else:
-            keys = {i: self.durations[i] for i in order}
-        order.sort(key=keys.__getitem__)
-        batches = self._pack(order)
-        if self.shuffle:
-            rng.shuffle(batches)
-        short = (-len(batches)) % self.world_size
-        return batches + [batches[i % len(batches)] for i in range(short)]
+    def epoch_plan(self, epoch: int) -> EpochPlan:
+        """All ranks' batches for `epoch` (computed once per epoch, then cached)."""
+        if self._cached is None or self._cached[0] != epoch:
+            self._cached = (epoch, self._make_plan(epoch))
+        return self._cached[1]
 
-    def _pack(self, order: list[int]) -> list[list[int]]:
-        """Greedy: add utterances (sorted by length) while batch size x longest fits the cap."""
-        batches, current, longest = [], [], 0.0
-        for i in order:
-            duration = self.durations[i]
-            if current and (max(longest, duration) * (len(current) + 1) > self.max_batch_seconds
-                            or len(current) >= self.max_batch_size):
-                batches.append(current)
-                current, longest = [], 0.0
-            current.append(i)
-            longest = max(longest, duration)
-        if current:
-            batches.append(current)
-        return batches
+    def _make_plan(self, epoch: int) -> EpochPlan:
+        n = len(self.durations)
+        rng = np.random.default_rng([self.seed, epoch])
+        if self.shuffle:
+            perm = rng.permutation(n)  # random order within a bucket
+            keys = self.durations[perm] * (1 + self.jitter * (2 * rng.random(n) - 1))
+        else:
+            perm, keys = np.arange(n), self.durations
+        buckets = duration_buckets(keys)
+        by_bucket = np.argsort(buckets, kind="stable")  # radix sort on uint16: O(N)
+        order = perm[by_bucket]
+        starts, ends = pack_buckets(self.durations, order, buckets[by_bucket], self.max_batch_seconds,
+                                    self.max_batch_size)
+        if self.shuffle:
+            shuffled = rng.permutation(len(starts))
+            starts, ends = starts[shuffled], ends[shuffled]
+        unique = len(starts)
+        pad = np.arange((-unique) % self.world_size) % unique  # repeats so every rank steps alike
+        return EpochPlan(order, np.r_[starts, starts[pad]], np.r_[ends, ends[pad]], unique)
+
+    def plan(self, epoch: int) -> list[list[int]]:
+        """All ranks' batches for `epoch` as lists (for tests and small corpora)."""
+        p = self.epoch_plan(epoch)
+        return [p.batch(b) for b in range(len(p))]
 
     def rank_batches(self, epoch: int) -> list[list[int]]:
-        return self.plan(epoch)[self.rank:: self.world_size]
+        p = self.epoch_plan(epoch)
+        return [p.batch(b) for b in range(self.rank, len(p), self.world_size)]
 
     def __iter__(self) -> Iterator[list[int]]:
-        yield from self.rank_batches(self.epoch)[self.start:]
+        p = self.epoch_plan(self.epoch)
+        for b in range(self.rank + self.start * self.world_size, len(p), self.world_size):
+            yield p.batch(b)
 
     def __len__(self) -> int:
-        return len(self.rank_batches(self.epoch)) - self.start
+        return len(self.epoch_plan(self.epoch)) // self.world_size - self.start
 
     def batches_per_epoch(self) -> int:
-        return len(self.plan(0)) // self.world_size
+        return len(self.epoch_plan(self.epoch)) // self.world_size
 
     def padding_fraction(self, epoch: int | None = None) -> float:
         """Share of padded samples in `epoch`'s batches (0 = no waste)."""
-        batches = self.plan(self.epoch if epoch is None else epoch)
-        real = sum(self.durations[i] for b in batches for i in b)
-        padded = sum(len(b) * max(self.durations[i] for i in b) for b in batches)
-        return 1.0 - real / padded
+        p = self.epoch_plan(self.epoch if epoch is None else epoch)
+        starts = np.sort(p.starts[: p.unique])  # the batches tile `order`
+        ordered = self.durations[p.order].astype(np.float64)
+        longest = np.maximum.reduceat(ordered, starts)
+        sizes = np.diff(np.r_[starts, len(ordered)])
+        return 1.0 - float(ordered.sum()) / float((sizes * longest).sum())
 
     def state_dict(self) -> dict:
         return {"epoch": self.epoch, "start": self.start, "seed": self.seed}

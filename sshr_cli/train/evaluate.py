@@ -1,6 +1,6 @@
 """Dev evaluation: greedy CTC decoding, error rates per language, LID accuracy.
 
-    result = evaluate_dev(model, loader, dev_set.utts, vocab, units, device, lambda: autocast(dtype, device))
+    result = evaluate_dev(model, loader, dev_set.utterance, vocab, units, device, lambda: autocast(dtype, device))
 
 The error rate goes through `dev_error`, which calls the scorer behind `sshr score`
 (sshr_cli.score.score_pairs), so the printed dev error is what `sshr score` reports on the same
@@ -10,7 +10,7 @@ hypotheses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager, Sequence
+from typing import Callable, ContextManager
 
 import torch
 
@@ -40,9 +40,10 @@ class DevResult:
         return row
 
 
-def evaluate_dev(model, batches, utts: Sequence, vocab, units: str, device: str,
-             context: Callable[[], ContextManager]) -> DevResult:
-    """Loss, error rates and LID accuracy of `model` over dev `batches` (indices into `utts`), under
+def evaluate_dev(model, batches, utterance: Callable[[int], object], vocab, units: str, device: str,
+                 context: Callable[[], ContextManager]) -> DevResult:
+    """Loss, error rates and LID accuracy of `model` over dev `batches` (dataset indices, which
+    `utterance(i)` turns into a record with .id, .lang and .units), under
     `context()` (autocast); the model's train/eval mode is left as it was."""
     pairs, loss_sum, n, lid_right, lid_n = [], 0.0, 0, 0, 0
     was_training = model.training
@@ -55,7 +56,7 @@ def evaluate_dev(model, batches, utts: Sequence, vocab, units: str, device: str,
             loss_sum += float(out.loss) * len(batch.indices)
             n += len(batch.indices)
             for i, ids in zip(batch.indices, greedy_ids(out.logits.float(), out.output_lengths)):
-                utt = utts[i]
+                utt = utterance(i)
                 pairs.append((utt.id, utt.lang, utt.units, " ".join(vocab.decode(ids))))
             if out.lid_logits is not None:
                 lid_right += int((out.lid_logits.argmax(-1) == batch.lang_ids).sum())

@@ -32,6 +32,7 @@ from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
 from sshr_cli.train.evaluate import METRIC_OF_UNITS, DevResult, evaluate_dev
 from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
+from sshr_cli.train.request import FinetuneRequest  # noqa: F401  re-export
 from sshr_cli.train.resume import State, restore, resume_folder, resumed_recipe, trainer_state
 from sshr_cli.train.setup import autocast, build_model, build_optim, load_data, make_loader
 from sshr_cli.train.window import MetricsWindow
@@ -42,16 +43,6 @@ DATA_WAIT_WARN = 0.3  # fraction of a log window spent waiting for batches befor
 
 class TrainingError(SshrError):
     """The run cannot go on (e.g. the loss stayed NaN/inf); the last complete checkpoint is kept."""
-
-
-@dataclass(frozen=True)
-class FinetuneRequest:
-    recipe: RunConfig
-    data_dir: Path
-    out_dir: Path
-    model: str  # HF id or folder of the encoder to start from (ignored when the recipe says "tiny")
-    resume: bool | None = None  # None: resume if OUT/last/ has a trainer state, else start
-    show_progress: bool = True
 
 
 @dataclass
@@ -326,7 +317,7 @@ class Trainer:
         if self.data.dev_sampler is None:
             return None
         batches = make_loader(self.data.dev_set, self.data.dev_sampler, self.cfg, self.info)
-        return evaluate_dev(self.model, batches, self.data.dev_set.utts, self.vocab, self.units, self.info.device,
+        return evaluate_dev(self.model, batches, self.data.dev_set.utterance, self.vocab, self.units, self.info.device,
                             self._autocast)
 
     def _save(self, result: DevResult | None) -> bool:

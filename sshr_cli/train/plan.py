@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sshr_cli.config import RECIPES_DIR, TINY_ENCODER, RunConfig, load_recipe, resolve_recipe, validate
 from sshr_cli.data.manifest import prepared_langs, prepared_units
-from sshr_cli.train.loop import FinetuneRequest
+from sshr_cli.train.request import FinetuneRequest
 
 RECIPE_FOR_UNITS = {"phonemes": "commonvoice/sshr.yaml", "chars": "mlsuperb/sshr.yaml"}
 TINY_RECIPE = "recipes/synthetic/tiny.yaml"

@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 
 from sshr_cli.config import TINY_ENCODER, RunConfig
-from sshr_cli.data.dataset import DurationBatchSampler, SpeechDataset, collate, conv_frames, load_utterances
+from sshr_cli.data.dataset import DurationBatchSampler, SpeechDataset, collate
+from sshr_cli.data.index import SpeechIndex, open_index
 from sshr_cli.model.inference import amp_dtype, attention_backends
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
@@ -68,25 +69,42 @@ class TrainData:
     skip_lines: list[str] = field(default_factory=list)  # what was skipped, one line per reason
 
 
+def open_indexes(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab, kernels, strides,
+                 info: distributed.DistInfo) -> tuple[SpeechIndex, SpeechIndex]:
+    """The train and dev indexes (sshr_cli.data.index): rank 0 builds what is missing, the others wait."""
+    d = cfg.data
+
+    def both(build: bool) -> tuple[SpeechIndex, SpeechIndex]:
+        args = dict(kernels=tuple(kernels), strides=tuple(strides), build=build)
+        return (open_index(data_dir, langs, d.train_split, vocab, max_duration=d.max_train_duration, **args),
+                open_index(data_dir, langs, d.dev_split, vocab, **args))
+
+    indexes = both(build=True) if info.is_main else None
+    distributed.barrier(info)
+    return indexes or both(build=False)
+
+
+def train_sampler(cfg: RunConfig, durations, info: distributed.DistInfo) -> DurationBatchSampler:
+    d = cfg.data
+    return DurationBatchSampler(durations, max_batch_seconds=d.max_batch_seconds, max_batch_size=d.max_batch_size,
+                                seed=cfg.train.seed, jitter=d.duration_jitter, shuffle=True, rank=info.rank,
+                                world_size=info.world_size)
+
+
 def load_data(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab, model,
               info: distributed.DistInfo) -> TrainData:
-    """Train and dev sets from the manifests, with the batch samplers that feed them."""
+    """Train and dev sets from the manifests' index, with the batch samplers that feed them."""
     d, enc = cfg.data, model.encoder_config
-    frames_of = lambda n: conv_frames(n, enc.conv_kernel, enc.conv_stride)  # noqa: E731
-    train, skip_train = load_utterances(data_dir, langs, d.train_split, vocab, frames_of, d.max_train_duration)
-    dev, skip_dev = load_utterances(data_dir, langs, d.dev_split, vocab, frames_of)
-    sampler = DurationBatchSampler([u.duration for u in train], max_batch_seconds=d.max_batch_seconds,
-                                   max_batch_size=d.max_batch_size, seed=cfg.train.seed, jitter=d.duration_jitter,
-                                   shuffle=True, rank=info.rank, world_size=info.world_size)
+    train, dev = open_indexes(cfg, data_dir, langs, vocab, enc.conv_kernel, enc.conv_stride, info)
     # one utterance per dev batch when padding changes the encoder's output, so that the dev
     # error is the one `sshr decode` + `sshr score` give for the same checkpoint
     dev_batch = 1 if model.padding_sensitive else d.max_batch_size
-    dev_sampler = DurationBatchSampler([u.duration for u in dev], max_batch_seconds=cfg.train.eval_max_batch_seconds,
-                                       max_batch_size=dev_batch, shuffle=False) if dev else None
-    return TrainData(SpeechDataset(train, d.cache_audio), SpeechDataset(dev, d.cache_audio), sampler, dev_sampler,
-                     ckpt.unigram_list(u.text for u in train),
-                     skipped={"train": skip_train.counts, "dev": skip_dev.counts},
-                     skip_lines=skip_train.lines(d.train_split) + skip_dev.lines(d.dev_split))
+    dev_sampler = DurationBatchSampler(dev.durations, max_batch_seconds=cfg.train.eval_max_batch_seconds,
+                                       max_batch_size=dev_batch, shuffle=False) if len(dev) else None
+    return TrainData(SpeechDataset(train, cache_audio=d.cache_audio), SpeechDataset(dev, cache_audio=d.cache_audio),
+                     train_sampler(cfg, train.durations, info), dev_sampler, train.unigrams,
+                     skipped={"train": train.skipped.counts, "dev": dev.skipped.counts},
+                     skip_lines=train.skipped.lines(d.train_split) + dev.skipped.lines(d.dev_split))
 
 
 def make_loader(dataset, sampler, cfg: RunConfig, info: distributed.DistInfo):
