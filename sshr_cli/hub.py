@@ -94,6 +94,7 @@ def checkpoint_files(checkpoint_dir: Path) -> tuple[Path, ...]:
     if missing:
         raise CheckpointError(f"{checkpoint_dir} lacks {', '.join(missing)}; push needs a complete checkpoint")
     names = REQUIRED_FILES + tuple(n for n in OPTIONAL_FILES if (checkpoint_dir / n).is_file())
+    names += tuple(sorted(p.name for p in checkpoint_dir.glob("*.py")))  # an SSHR model's own code (auto_map)
     return tuple(checkpoint_dir / n for n in names)
 
 
