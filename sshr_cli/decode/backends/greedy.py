@@ -16,7 +16,7 @@ class GreedyBackend(Backend):
     in_process = True  # an argmax: a pool would only add start-up time
 
     def __init__(self, spec: BeamSpec):
-        self.vocab = Vocab(spec.tokens)
+        self.vocab = spec.vocab
 
     def decode(self, log_probs: np.ndarray) -> list[Hypothesis]:
         """[T, V] -> [the best path]; its score is the path's summed log-probability."""
