@@ -7,7 +7,6 @@ import numpy as np
 from sshr_cli.decode.backends.base import Backend, BeamSpec
 from sshr_cli.decode.greedy import greedy_decode
 from sshr_cli.decode.result import Hypothesis
-from sshr_cli.text.vocab import Vocab
 
 
 class GreedyBackend(Backend):
