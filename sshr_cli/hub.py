@@ -66,13 +66,14 @@ def resolve_checkpoint(name_or_path: str | Path, revision: str | None = None) ->
     return checkpoint_folder(resolve_model_dir(str(name_or_path), revision))
 
 
-def load_recognizer(name_or_path: str | Path, device: str = "cpu"):
+def load_recognizer(name_or_path: str | Path, device: str = "cpu", lang: str | None = None):
     """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder or Hub id;
-    an sshr checkpoint's recorded units (train_summary.json) go into its meta."""
+    an sshr checkpoint's recorded units (train_summary.json) go into its meta. `lang` picks the
+    adapter and vocabulary of an MMS multi-language model (other models ignore it)."""
     from sshr_cli.model.inference import load_checkpoint
 
     folder = resolve_checkpoint(name_or_path)
-    rec = load_checkpoint(folder, device, source=str(name_or_path))
+    rec = load_checkpoint(folder, device, source=str(name_or_path), lang=lang)
     units = recorded_units(folder) if rec.kind == "sshr" else None
     if units:
         rec.meta["units"] = units
@@ -94,6 +95,7 @@ def checkpoint_files(checkpoint_dir: Path) -> tuple[Path, ...]:
     if missing:
         raise CheckpointError(f"{checkpoint_dir} lacks {', '.join(missing)}; push needs a complete checkpoint")
     names = REQUIRED_FILES + tuple(n for n in OPTIONAL_FILES if (checkpoint_dir / n).is_file())
+    names += tuple(sorted(p.name for p in checkpoint_dir.glob("*.py")))  # an SSHR model's own code (auto_map)
     return tuple(checkpoint_dir / n for n in names)
 
 

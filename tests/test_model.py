@@ -44,7 +44,7 @@ def test_save_load_gives_identical_outputs(root, tmp_path):
     assert torch.equal(a.logits, b.logits) and torch.equal(a.lid_logits, b.lid_logits)
     assert loaded.sshr_config == model.sshr_config and loaded.vocab == model.vocab
     config = json.loads((tmp_path / "ckpt" / "config.json").read_text())
-    assert config["sshr"]["cross_ctc_layers"] == [2, 3] and config["num_hidden_layers"] == 3
+    assert config["sshr"]["cross_ctc_layers"] == [2, 3] and config["encoder"]["num_hidden_layers"] == 3
     assert set(config["sshr_versions"]) == {"sshr", "torch", "transformers"}
     assert (tmp_path / "ckpt" / "unigrams.txt").read_text() == "a\nb\n"
 

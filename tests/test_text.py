@@ -41,9 +41,11 @@ def test_vocab_specials_first_and_unknowns_mapped(tmp_path):
     assert Vocab.load(tmp_path) == vocab
 
 
-def test_vocab_rejects_blank_not_at_zero(tmp_path):
-    with pytest.raises(CheckpointError, match="blank"):
-        Vocab.from_mapping({"a": 0, "<pad>": 1})
+def test_vocab_finds_the_blank_or_says_how_to_name_it(tmp_path):
+    assert Vocab.from_mapping({"a": 0, "<pad>": 1}).blank_id == 1
+    assert Vocab.from_mapping({"a": 0, "x": 1}, pad_token_id=1).blank_id == 1
+    with pytest.raises(CheckpointError, match="which token is the CTC blank"):
+        Vocab.from_mapping({"a": 0, "b": 1})
     with pytest.raises(CheckpointError, match="no vocab.json"):
         Vocab.load(tmp_path)
 

@@ -234,4 +234,4 @@ def test_model_flag_beats_the_recipes_encoder(prepared, tmp_path, monkeypatch):
     assert plan.request.recipe.model.encoder == str(encoder)
     result = finetune(dataclasses.replace(plan.request, recipe=load_recipe(
         "synthetic/tiny", [*QUICK, "train.max_steps=1", f"model.encoder={encoder}"]), out_dir=tmp_path / "run"))
-    assert json.loads((result.out_dir / "best" / "config.json").read_text())["hidden_size"] == 48
+    assert json.loads((result.out_dir / "best" / "config.json").read_text())["encoder"]["hidden_size"] == 48

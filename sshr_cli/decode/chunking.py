@@ -100,3 +100,25 @@ class AudioSource:
         if len(wave) < stop - start:
             wave = np.pad(wave, (0, stop - start - len(wave)))
         return wave[: stop - start]
+
+
+class ArraySource:
+    """A wave already in memory (float mono at 16 kHz) with AudioSource's interface."""
+
+    def __init__(self, wave: np.ndarray, name: str = "<array>", rate: int = SAMPLE_RATE_HZ,
+                 min_samples: int = RECEPTIVE_FIELD_SAMPLES):
+        wave = np.asarray(wave, dtype=np.float32)
+        if wave.ndim != 1:
+            raise DataError(f"{name}: expected a mono wave of shape (samples,) at {rate} Hz; got shape {wave.shape}")
+        if len(wave) < min_samples:
+            raise DataError(f"{name}: too short ({len(wave) / rate:.3f} s); needs at least {min_samples / rate:.3f} s")
+        self.path, self.rate, self.wave = Path(name), rate, wave
+        self.source_rate = self.rate
+        self.n_samples = self.source_frames = len(wave)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.rate
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        return self.wave[start:stop]

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sshr_cli.constants import BLANK_ID, WORD_SEPARATOR
+from sshr_cli.constants import WORD_SEPARATOR
 from sshr_cli.decode.result import Hypothesis
 from sshr_cli.errors import ConfigError
 from sshr_cli.text.vocab import Vocab
@@ -30,7 +30,7 @@ def collapse(frame_ids: np.ndarray, vocab: Vocab, score: float = 0.0) -> Hypothe
         return Hypothesis((), (), score)
     starts = np.flatnonzero(np.r_[True, frame_ids[1:] != frame_ids[:-1]])  # first frame of each run
     ends = np.r_[starts[1:], frame_ids.size]  # one past the last frame of each run
-    keep = frame_ids[starts] != BLANK_ID
+    keep = frame_ids[starts] != vocab.blank_id
     ids, starts, ends = frame_ids[starts][keep], starts[keep], ends[keep]
     units = tuple(vocab.decode(ids.tolist()))
     return Hypothesis(units, _words(units, starts.tolist(), ends.tolist()), score)
@@ -63,7 +63,7 @@ def greedy_decode(log_probs: np.ndarray, vocab: Vocab) -> Hypothesis:
 
 def split_word_units(word: str, vocab: Vocab) -> tuple[str, ...]:
     """A word string back to vocabulary units, longest match first (for beam output on phonemes)."""
-    tokens = _longest_first(tuple(vocab.tokens))
+    tokens = _longest_first(vocab.units)
     units, i = [], 0
     while i < len(word):
         match = next((t for t in tokens if word.startswith(t, i)), word[i])

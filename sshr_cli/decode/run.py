@@ -77,12 +77,12 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
     return meta
 
 
-def _recognizer(model, device: str):
-    """A loaded Recognizer as is; a path or Hub id is loaded."""
+def _recognizer(model, device: str, lang: str | None = None):
+    """A loaded Recognizer as is; a path or Hub id is loaded (`lang`: an MMS model's adapter)."""
     from sshr_cli.hub import load_recognizer
     from sshr_cli.model.inference import Recognizer
 
-    return model if isinstance(model, Recognizer) else load_recognizer(model, device=device)
+    return model if isinstance(model, Recognizer) else load_recognizer(model, device=device, lang=lang)
 
 
 def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, formats: tuple[str, ...],
@@ -92,7 +92,7 @@ def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, forma
                  on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
     """Decode files and folders; write <out_dir>/<name>.<fmt> per file and format."""
     found, notes = find_audio(inputs)
-    rec = _recognizer(model, device)
+    rec = _recognizer(model, device, lang)
     report = DecodeReport(skipped=list(notes))
     for note in notes:
         on_skip and on_skip(note)

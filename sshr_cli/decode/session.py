@@ -60,7 +60,7 @@ def decode_one(model: str, path: Path, fmt: str, options: DecodeOptions = Decode
     """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError."""
     from sshr_cli.hub import load_recognizer
 
-    rec = load_recognizer(model, device=device)
+    rec = load_recognizer(model, device=device, lang=lang)
     t = transcribe(rec, [path], options, warn=warn)[0]
     if t.error:
         raise DataError(t.error)

@@ -23,7 +23,7 @@ import numpy as np
 from sshr_cli.constants import (DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU, DEFAULT_STRIDE_S,
                                 PRECISIONS, SAMPLE_RATE_HZ)
 from sshr_cli.decode.backends import BeamOptions, BeamPool, BeamSpec
-from sshr_cli.decode.chunking import AudioSource, Window, local_frames, plan_windows
+from sshr_cli.decode.chunking import ArraySource, AudioSource, Window, local_frames, plan_windows
 from sshr_cli.decode.greedy import collapse
 from sshr_cli.decode.result import Hypothesis, Transcript, Word
 from sshr_cli.decode.timestamps import frames_to_seconds
@@ -109,10 +109,13 @@ def _open_all(inputs, options: DecodeOptions, hop_s: float, beam: bool, min_samp
     """Open each input (headers only), plan its windows; unreadable ones become skips."""
     files, skipped = [], []
     for i, path in enumerate(inputs):
+        wave = path if isinstance(path, np.ndarray) else None  # a wave in memory (sshr_cli.api)
+        path = f"<array {i}>" if wave is not None else path
         try:
-            src = AudioSource(path, min_samples=min_samples)
+            src = AudioSource(path, min_samples=min_samples) if wave is None else \
+                ArraySource(wave, path, min_samples=min_samples)
         except SshrError as exc:
-            skipped.append((i, Transcript(str(path), Path(path).stem, error=str(exc))))
+            skipped.append((i, Transcript(str(path), Path(str(path)).stem, error=str(exc))))
             continue
         hop = round(hop_s * SAMPLE_RATE_HZ)
         windows = plan_windows(src.n_samples, options.chunk_s, options.stride_s, hop=hop)

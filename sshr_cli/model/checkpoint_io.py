@@ -1,24 +1,35 @@
 """An sshr checkpoint folder, HF save_pretrained style: what is written and how it is read back.
 
-    config.json              the encoder's HF config + "sshr" (SSHRConfig) + "sshr_versions"
+    config.json              arch=sshr: model_type "sshr", auto_map, "encoder" (the encoder's HF config),
+                             "sshr" (SSHRConfig), "sshr_versions" (configuration_sshr.py);
+                             arch=ctc: the encoder's HF config (a plain *ForCTC) + "sshr" + "sshr_versions"
     model.safetensors        every weight (state-dict keys match HF *ForCTC for the encoder and lm_head)
     vocab.json, tokenizer files, preprocessor_config.json   as Wav2Vec2Processor writes them
+    *.py                     arch=sshr: this package's files that modeling_sshr.py needs, so that
+                             transformers loads the model with trust_remote_code=True
+
+Checkpoints written before model_type "sshr" (the encoder's config at the top level, model_type
+wav2vec2 and an "sshr" section) still load: encoder_config_dict reads both layouts.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
 
 from .config import SSHRConfig
+from .configuration_sshr import AUTO_MAP, SSHRPretrainedConfig
 from .constants import BLANK_ID, CONFIG_FILE, SSHR_CONFIG_KEY, VERSION, VERSIONS_KEY, VOCAB_FILE, WEIGHTS_FILE
 from .encoder import CTC_CLASS_BY_MODEL_TYPE
 from .errors import CheckpointError, ConfigError
 from .fileio import read_json, write_json
 from .vocab import Vocab
 
-SSHR_ARCHITECTURE = "SSHRForCTC"  # config.json "architectures" of an arch=sshr checkpoint
+SSHR_ARCHITECTURE = "SSHRModelForCTC"  # config.json "architectures" of an arch=sshr checkpoint (modeling_sshr.py)
+MODELING_FILE = "modeling_sshr.py"  # auto_map's entry point; it and its relative imports travel with the weights
+_RELATIVE_IMPORT = re.compile(r"^\s*from\s+\.(\w+)\s+import", re.MULTILINE)  # what transformers follows
 
 
 def versions() -> dict[str, str]:
@@ -28,14 +39,31 @@ def versions() -> dict[str, str]:
 
 
 def config_dict(encoder_config, config: SSHRConfig) -> dict:
-    """config.json: the encoder config, our SSHR config and the versions used."""
+    """config.json: arch=sshr in its own model_type (the encoder config nested), arch=ctc as the
+    encoder's plain *ForCTC config; both with our SSHR config and the versions used."""
     d = encoder_config.to_dict()
     d.pop("_name_or_path", None)
-    ctc = CTC_CLASS_BY_MODEL_TYPE[encoder_config.model_type]
-    d["architectures"] = [SSHR_ARCHITECTURE] if config.is_sshr else [ctc]
-    d[SSHR_CONFIG_KEY] = config.to_dict()
-    d[VERSIONS_KEY] = versions()
-    return d
+    if not config.is_sshr:
+        d["architectures"] = [CTC_CLASS_BY_MODEL_TYPE[encoder_config.model_type]]
+        return {**d, SSHR_CONFIG_KEY: config.to_dict(), VERSIONS_KEY: versions()}
+    d.pop("architectures", None)
+    hf = SSHRPretrainedConfig(encoder=d, sshr=config.to_dict(), vocab_size=d["vocab_size"],
+                              architectures=[SSHR_ARCHITECTURE], auto_map=dict(AUTO_MAP))
+    return {**hf.to_dict(), VERSIONS_KEY: versions()}
+
+
+def carried_files() -> list[Path]:
+    """modeling_sshr.py and every file of this package it imports, directly or not (relative
+    imports, as transformers follows them): the model's code inside a checkpoint folder."""
+    here = Path(__file__).parent
+    todo, seen = [here / MODELING_FILE], {}
+    while todo:
+        path = todo.pop()
+        if path.name not in seen:
+            seen[path.name] = path
+            text = path.read_text(encoding="utf-8")
+            todo += [here / f"{name}.py" for name in _RELATIVE_IMPORT.findall(text)]
+    return sorted(seen.values())
 
 
 def write_checkpoint(model, folder: Path, extra: dict | None = None) -> None:
@@ -46,6 +74,9 @@ def write_checkpoint(model, folder: Path, extra: dict | None = None) -> None:
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
     _save_processor(folder, model.vocab, model.feature_extractor_config)
+    if model.sshr_config.is_sshr:
+        for path in carried_files():
+            (folder / path.name).write_bytes(path.read_bytes())
     for name, content in (extra or {}).items():
         _write_extra(folder / name, content)
 

@@ -116,5 +116,9 @@ class SSHRConfig:
 def padding_sensitive(encoder_config) -> bool:
     """True for encoders whose first conv layer is GroupNorm'd over time (wav2vec2-base style, and
     sshr's tiny filterbank encoder): the statistics include zero padding, so an utterance's output
-    depends on what it is batched with. MMS-300M ("layer" norm) is not."""
+    depends on what it is batched with. So is data2vec-audio: its positional embedding is a stack of
+    convolutions, and the second one mixes the first one's output on padding frames into the last
+    valid frames. MMS-300M ("layer" norm) is not."""
+    if getattr(encoder_config, "model_type", None) == "data2vec-audio":
+        return True
     return getattr(encoder_config, "feat_extract_norm", "layer") == "group"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import torch
 
-from .constants import HUB_ID, PREPROCESSOR_FILE, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY, VERSIONS_KEY
+from .constants import CONFIG_FILE, HUB_ID, PREPROCESSOR_FILE, SAMPLE_RATE_HZ
+from .configuration_sshr import encoder_config_dict
 from .errors import ConfigError, HubError
 from .fileio import read_json
 
@@ -72,10 +73,10 @@ def encoder_from_config(folder: Path):
     """A randomly initialised encoder shaped by config.json (the weights are loaded afterwards)."""
     from transformers import AutoConfig, AutoModel
 
-    ec = AutoConfig.from_pretrained(folder)
-    for key in (SSHR_CONFIG_KEY, VERSIONS_KEY):
-        if hasattr(ec, key):
-            delattr(ec, key)
+    d = encoder_config_dict(read_json(Path(folder) / CONFIG_FILE, hint="expected an sshr checkpoint folder"))
+    if d.get("model_type") not in CTC_CLASS_BY_MODEL_TYPE:
+        check_encoder_config(type("Config", (), d))  # the one-line error for an unsupported encoder
+    ec = AutoConfig.for_model(**d)
     check_encoder_config(ec)
     return AutoModel.from_config(ec, attn_implementation=ATTN_IMPLEMENTATION)
 

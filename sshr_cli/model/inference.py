@@ -25,6 +25,7 @@ from .constants import (CONFIG_FILE, ENCODER_FRAME_STRIDE_S, PRECISIONS, PREPROC
                         RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY)
 from .errors import CheckpointError, ConfigError
 from .fileio import read_json
+from .hf_ctc import is_multilingual, load_hf_ctc_model
 from .vocab import Vocab
 
 
@@ -150,15 +151,17 @@ def pad_batch(waves: Sequence[np.ndarray], do_normalize: bool, device: str = "cp
     return x.to(device), mask.to(device)
 
 
-def load_checkpoint(folder: str | Path, device: str = "cpu", source: str | None = None) -> Recognizer:
+def load_checkpoint(folder: str | Path, device: str = "cpu", source: str | None = None,
+                    lang: str | None = None) -> Recognizer:
     """Load a checkpoint folder (sshr or HF *ForCTC) for inference; `source`: the name it was given
-    as (a run folder or Hub id), recorded in outputs; the folder itself by default."""
+    as (a run folder or Hub id), recorded in outputs; the folder itself by default. `lang`: the
+    language of an MMS multi-language model (its adapter.<lang>.safetensors and vocabulary)."""
     folder = Path(folder)
     source = str(folder) if source is None else source
     config = read_json(folder / CONFIG_FILE, hint="expected an sshr or HF checkpoint folder")
     if SSHR_CONFIG_KEY in config:
         return _load_sshr(folder, device, source)
-    return _load_hf_ctc(folder, config, device, source)
+    return _load_hf_ctc(folder, config, device, source, lang)
 
 
 def _do_normalize(folder: Path) -> bool:
@@ -173,22 +176,22 @@ def _do_normalize(folder: Path) -> bool:
     return True
 
 
-def _load_hf_ctc(folder: Path, config: dict, device: str, source: str) -> Recognizer:
-    from transformers import AutoModelForCTC
+def _load_hf_ctc(folder: Path, config: dict, device: str, source: str, lang: str | None = None) -> Recognizer:
 
     archs = config.get("architectures") or []
     if not any(a.endswith("ForCTC") for a in archs):
         raise CheckpointError(
             f"{folder}: architectures {archs} has no CTC head; decode needs an sshr checkpoint or an HF *ForCTC model"
         )
-    vocab = Vocab.load(folder)
-    model = AutoModelForCTC.from_pretrained(folder).to(device).eval()
+    vocab = Vocab.load(folder, lang=lang)  # an MMS vocabulary without lang: the one-line list of languages
+    model = load_hf_ctc_model(folder, lang).to(device).eval()
     if model.config.vocab_size != len(vocab):
         raise CheckpointError(
             f"{folder}: vocab.json has {len(vocab)} tokens but the CTC head has {model.config.vocab_size} outputs"
         )
     return Recognizer(model, vocab, "hf-ctc", source, do_normalize=_do_normalize(folder), device=device,
-                      meta={"architectures": archs}, folder=folder)
+                      meta={"architectures": archs, **({"adapter": lang} if is_multilingual(folder) else {})},
+                      folder=folder)
 
 
 def _load_sshr(folder: Path, device: str, source: str) -> Recognizer:

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import checkpoint_io
+from .checkpoint_io import config_dict, load_weights, read_checkpoint, write_checkpoint
 from .config import SSHRConfig, padding_sensitive
 from .constants import BLANK_ID
 from .encoder import (DEFAULT_FEATURE_EXTRACTOR, check_encoder_config, enable_checkpointing, encoder_from_config,
@@ -62,20 +62,22 @@ class CrossCTC(nn.Module):
 
 
 class SSHRForCTC(nn.Module):
-    def __init__(self, encoder, config: SSHRConfig, vocab: Vocab, feature_extractor: dict | None = None):
-        """`encoder`: a transformers base model (Wav2Vec2Model, HubertModel, Data2VecAudioModel)."""
+    def __init__(self, encoder, config: SSHRConfig, vocab: Vocab | int, feature_extractor: dict | None = None):
+        """`encoder`: a transformers base model (Wav2Vec2Model, HubertModel, Data2VecAudioModel);
+        `vocab`: the CTC targets, or just their number (the transformers view, whose tokenizer has them)."""
         super().__init__()
         ec = encoder.config
         check_encoder_config(ec)
         config.validate(ec.num_hidden_layers, ec.hidden_size, ec.num_attention_heads)
         self.sshr_config = config  # as given (saved in config.json)
         self.effective_config = config.effective()  # what runs: arch=ctc turns the SSHR-only parts off
-        self.vocab = vocab
+        self.vocab = vocab if isinstance(vocab, Vocab) else None
+        self.vocab_size = len(vocab) if isinstance(vocab, Vocab) else int(vocab)
         self.feature_extractor_config = {**DEFAULT_FEATURE_EXTRACTOR, **(feature_extractor or {})}
         self.prefix = type(encoder).base_model_prefix  # "wav2vec2": state-dict keys match *ForCTC
         self.add_module(self.prefix, encoder)
         self._shape_encoder()
-        d, v = ec.hidden_size, len(vocab)
+        d, v = ec.hidden_size, self.vocab_size
         self.dropout = nn.Dropout(config.final_dropout)
         self.lm_head = nn.Linear(d, v)
         self.lid_head, self.cross_ctc, self.inter_heads = None, None, None
@@ -100,7 +102,7 @@ class SSHRForCTC(nn.Module):
         ec.update(dict(num_hidden_layers=kept, layerdrop=0.0, apply_spec_augment=True,
                        mask_time_prob=cfg.mask_time_prob, mask_time_length=cfg.mask_time_length,
                        mask_feature_prob=cfg.mask_feature_prob, mask_feature_length=cfg.mask_feature_length,
-                       final_dropout=cfg.final_dropout, vocab_size=len(self.vocab), pad_token_id=BLANK_ID,
+                       final_dropout=cfg.final_dropout, vocab_size=self.vocab_size, pad_token_id=BLANK_ID,
                        ctc_loss_reduction=CTC_LOSS_REDUCTION, ctc_zero_infinity=True))
         masking = cfg.mask_time_prob > 0 or cfg.mask_feature_prob > 0
         if masking and getattr(enc, "masked_spec_embed", None) is None:
@@ -277,17 +279,17 @@ class SSHRForCTC(nn.Module):
 
     def write_files(self, folder: Path, extra: dict | None = None) -> None:
         """The files of save_pretrained, written into `folder` as it is (the caller makes it atomic)."""
-        checkpoint_io.write_checkpoint(self, Path(folder), extra)
+        write_checkpoint(self, Path(folder), extra)
 
     def config_dict(self) -> dict:
         """config.json: the encoder config, our SSHR config and the versions used."""
-        return checkpoint_io.config_dict(self.encoder_config, self.sshr_config)
+        return config_dict(self.encoder_config, self.sshr_config)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> "SSHRForCTC":
         """Load a folder written by save_pretrained; needs nothing else."""
         folder = Path(folder)
-        config, vocab, weights = checkpoint_io.read_checkpoint(folder)
+        config, vocab, weights = read_checkpoint(folder)
         model = cls(encoder_from_config(folder), config, vocab, read_feature_extractor(folder))
-        checkpoint_io.load_weights(model, weights)
+        load_weights(model, weights)
         return model

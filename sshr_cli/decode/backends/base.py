@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sshr_cli.constants import DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEFAULT_BETA, DEFAULT_HOTWORD_WEIGHT
+from sshr_cli.constants import BLANK_ID, DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEFAULT_BETA, DEFAULT_HOTWORD_WEIGHT, WORD_SEPARATOR
 from sshr_cli.decode.backends.common import LM_EXTRA, lm_notes
 from sshr_cli.decode.result import Hypothesis
 from sshr_cli.errors import ConfigError, require
@@ -61,6 +61,9 @@ class BeamSpec:
 
     tokens: tuple[str, ...]
     options: BeamOptions
+    blank_id: int = BLANK_ID  # the vocabulary's CTC blank (Vocab.blank_id)
+    separator: str = WORD_SEPARATOR  # its word delimiter token
+    upper_case: bool = False  # letters spelled upper-case (units come out lower-case)
     backend: str  # a registered name: never "auto"
     unigrams: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -73,7 +76,12 @@ class BeamSpec:
             unigrams, notes = lm_notes(options.lm_path, vocab, checkpoint)
         backend, note = pick_backend(options, vocab, unigrams)
         notes += [note] if note else []
-        return cls(tokens=vocab.tokens, options=options, backend=backend, unigrams=unigrams, warnings=tuple(notes))
+        return cls(tokens=vocab.tokens, blank_id=vocab.blank_id, separator=vocab.separator, upper_case=vocab.upper_case,
+                   options=options, backend=backend, unigrams=unigrams, warnings=tuple(notes))
+
+    @property
+    def vocab(self) -> Vocab:
+        return Vocab(self.tokens, self.blank_id, self.separator, self.upper_case)
 
     def build(self) -> "Backend":
         """The decoder: `decode(log_probs [T, V]) -> list[Hypothesis]`."""

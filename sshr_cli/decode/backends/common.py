@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sshr_cli.constants import BLANK_ID, UNK_TOKEN, WORD_SEPARATOR
+from sshr_cli.constants import UNK_TOKEN, WORD_SEPARATOR
 from sshr_cli.decode.greedy import split_word_units
 from sshr_cli.errors import ConfigError, DataError
 from sshr_cli.text.vocab import Vocab
@@ -101,7 +101,7 @@ def lm_notes(lm_path: str, vocab: Vocab, checkpoint: Path | None) -> tuple[tuple
 
 def lm_vocab_warnings(unigrams: tuple[str, ...], vocab: Vocab, source: str) -> list[str]:
     """A warning when many LM words use characters that the model's vocabulary cannot produce."""
-    emit = {ch for tok in vocab.tokens[1:] if tok not in (UNK_TOKEN, WORD_SEPARATOR) for ch in tok}
+    emit = {ch for tok in _emittable(vocab.units, vocab.blank_id) for ch in tok}
     bad = [w for w in unigrams if not set(w) <= emit]
     if not unigrams or len(bad) / len(unigrams) <= LM_MISMATCH_FRACTION:
         return []
@@ -114,9 +114,9 @@ def lm_vocab_warnings(unigrams: tuple[str, ...], vocab: Vocab, source: str) -> l
 def spellable(word: str, vocab: Vocab) -> tuple[str, ...] | None:
     """A word in the model's units (longest match first), or None when the model cannot emit it."""
     units = split_word_units(word, vocab)
-    return units if set(units) <= _emittable(tuple(vocab.tokens)) else None
+    return units if set(units) <= _emittable(vocab.units, vocab.blank_id) else None
 
 
 @lru_cache(maxsize=8)
-def _emittable(tokens: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(tokens) - {tokens[BLANK_ID], UNK_TOKEN, WORD_SEPARATOR}
+def _emittable(units: tuple[str, ...], blank_id: int) -> frozenset[str]:
+    return frozenset(units) - {units[blank_id], UNK_TOKEN, "[UNK]", WORD_SEPARATOR}

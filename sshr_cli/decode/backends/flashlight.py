@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from sshr_cli.constants import BLANK_ID, UNK_TOKEN, WORD_SEPARATOR
+from sshr_cli.constants import UNK_TOKEN, WORD_SEPARATOR
 from sshr_cli.decode.backends.base import Backend, BeamOptions, BeamSpec
 from sshr_cli.decode.backends.common import (BEAM_PRUNE_LOGP, TOKEN_MIN_LOGP, UNIGRAMS_FILE, check_logits,
                                              kenlm_error, merge_static_frames, spellable)
@@ -85,11 +85,11 @@ class FlashlightBackend(Backend):
     def __init__(self, spec: BeamSpec):
         self.require()
         self.spec, self.options = spec, spec.options
-        self.vocab = Vocab(spec.tokens)
+        self.vocab = spec.vocab
         self.sil = self.vocab.separator_id
         from flashlight.lib.text.dictionary import Dictionary
 
-        self._tokens = Dictionary(list(spec.tokens))  # flashlight ids = our vocab ids
+        self._tokens = Dictionary(list(self.vocab.units))  # flashlight ids = our vocab ids
         self._decoder = self._lexicon_decoder() if self.options.lm_path else self._free_decoder()
 
     def _weights(self) -> dict:
@@ -103,7 +103,7 @@ class FlashlightBackend(Backend):
 
         self._lm = ZeroLM()  # kept alive: the C++ decoder holds only a reference (pytorch/audio#3218)
         options = LexiconFreeDecoderOptions(**self._weights(), criterion_type=CriterionType.CTC)
-        return LexiconFreeDecoder(options, self._lm, self.sil, BLANK_ID, [])
+        return LexiconFreeDecoder(options, self._lm, self.sil, self.vocab.blank_id, [])
 
     def _lexicon_decoder(self):
         from flashlight.lib.text.decoder import CriterionType, LexiconDecoder, LexiconDecoderOptions
@@ -117,7 +117,7 @@ class FlashlightBackend(Backend):
         self._lm = self._kenlm()
         options = LexiconDecoderOptions(**self._weights(), word_score=self.options.beta, unk_score=-math.inf,
                                         criterion_type=CriterionType.CTC)
-        return LexiconDecoder(options, self._trie(words), self._lm, self.sil, BLANK_ID,
+        return LexiconDecoder(options, self._trie(words), self._lm, self.sil, self.vocab.blank_id,
                               self._words.get_index(UNK_TOKEN), [], False)
 
     def _kenlm(self):

@@ -7,7 +7,6 @@ import numpy as np
 from sshr_cli.decode.backends.base import Backend, BeamSpec
 from sshr_cli.decode.greedy import greedy_decode
 from sshr_cli.decode.result import Hypothesis
-from sshr_cli.text.vocab import Vocab
 
 
 class GreedyBackend(Backend):
@@ -16,7 +15,7 @@ class GreedyBackend(Backend):
     in_process = True  # an argmax: a pool would only add start-up time
 
     def __init__(self, spec: BeamSpec):
-        self.vocab = Vocab(spec.tokens)
+        self.vocab = spec.vocab
 
     def decode(self, log_probs: np.ndarray) -> list[Hypothesis]:
         """[T, V] -> [the best path]; its score is the path's summed log-probability."""

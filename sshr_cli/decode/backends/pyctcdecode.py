@@ -7,7 +7,7 @@ import logging
 
 import numpy as np
 
-from sshr_cli.constants import BLANK_ID, UNK_TOKEN, WORD_SEPARATOR
+from sshr_cli.constants import UNK_TOKEN, WORD_SEPARATOR
 from sshr_cli.decode.backends.base import Backend, BeamSpec
 from sshr_cli.decode.backends.common import (BEAM_PRUNE_LOGP, LM_EXTRA, TOKEN_MIN_LOGP, check_logits, kenlm_error,
                                              merge_static_frames)
@@ -21,12 +21,13 @@ UNK_SCORE_OFFSET = -10.0  # natural log; penalty for words outside the LM's unig
 
 def pyctcdecode_labels(vocab: Vocab) -> tuple[str, ...]:
     """Our vocab -> pyctcdecode's alphabet: blank '', separator ' ', unk '⁇'."""
-    labels = list(vocab.tokens)
-    labels[BLANK_ID] = ""
+    labels = list(vocab.units)
+    labels[vocab.blank_id] = ""
     if vocab.separator_id is not None:
         labels[vocab.separator_id] = " "
-    if UNK_TOKEN in labels:
-        labels[labels.index(UNK_TOKEN)] = "⁇"
+    for unk in (UNK_TOKEN, "[UNK]"):
+        if unk in labels:
+            labels[labels.index(unk)] = "⁇"
     return tuple(labels)
 
 
@@ -53,7 +54,7 @@ class PyctcdecodeBackend(Backend):
         from pyctcdecode.decoder import BeamSearchDecoderCTC
 
         self.spec, self.options = spec, spec.options
-        self.vocab = Vocab(spec.tokens)
+        self.vocab = spec.vocab
         with _quiet():
             alphabet = Alphabet.build_alphabet(list(pyctcdecode_labels(self.vocab)))
             self._decoder = BeamSearchDecoderCTC(alphabet, self._language_model())
