@@ -108,6 +108,10 @@ def main() -> None:
     p.add_argument("--variants-at", type=float, help="batch seconds the non-default variants run at (default: largest)")
     p.add_argument("--bare", type=Path, help="bench/_gpu_step.py's --json output (the anchor)")
     args = p.parse_args()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the random encoder's load report, once per run
+    hf_logging.disable_progress_bar()
     variants = dict(v.split("=", 1) for v in (args.variant or ["default="]))
     at = args.variants_at or max(args.batch_seconds)
     print(f"whole loop: finetune {RECIPES[args.arch]} on {args.data}, {args.steps} updates, {args.device}", flush=True)

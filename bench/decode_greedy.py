@@ -74,7 +74,7 @@ def main() -> None:
 
     from helpers_decode import CHAR_VOCAB
     from sshr_cli.decode import DecodeOptions, transcribe
-    from sshr_cli.model.inference import load_recognizer
+    from sshr_cli.hub import load_recognizer
     from sshr_cli.model.tiny import MMS_300M_ENCODER, save_tiny_ctc
 
     hf_logging.disable_progress_bar()

@@ -24,7 +24,7 @@ OURS = """
 import resource, sys, time
 from transformers.utils import logging; logging.disable_progress_bar()
 from sshr_cli.decode import transcribe
-from sshr_cli.model.inference import load_recognizer
+from sshr_cli.hub import load_recognizer
 rec = load_recognizer(sys.argv[1])
 t0 = time.perf_counter()
 t = transcribe(rec, [sys.argv[2]])[0]

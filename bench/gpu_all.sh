@@ -44,10 +44,10 @@ work=$(mktemp -d -t sshr_gpu_work_XXXX)
 trap 'rm -rf "$work"' EXIT
 
 if [ "$tiny" -eq 1 ]; then  # CPU, fp32, tiny encoder, 1 s clips: seconds per part, not minutes
-  budget_s=900; dev=cpu; utt=1; small=4; large=8
-  lim_data=60 lim_step=120 lim_levers=300 lim_loop=240 lim_hf=200 lim_decode=120
-  clips=16 steps=6 log_every=2 skip=1 epochs=1 dclips=6 drepeats=1 workers=2 arch_dec=tiny
-  levers=foreach,frontend,compile,ckpt-2x; loop_compile=""  # train.compile on CPU: tests/test_train_speed.py
+  budget_s=1200; dev=cpu; utt=1; small=4; large=8
+  lim_data=60 lim_step=150 lim_levers=330 lim_loop=330 lim_hf=200 lim_decode=120
+  clips=16 steps=4 log_every=2 skip=1 epochs=1 dclips=6 drepeats=1 workers=2 arch_dec=tiny
+  levers=foreach,frontend,ckpt-2x,compile; loop_compile=""  # train.compile in the loop: tests/test_train_speed.py
   enc_py='save_tiny_encoder(sys.argv[1], seed=0)'; enc_layers="--encoder-layers 4"
 else
   budget_s=480; dev=cuda; utt=12; small=96; large=192
@@ -82,8 +82,8 @@ fi
 fmt=$([ $tiny -eq 1 ] && echo wav || echo mp3)
 prep() {
   "$py" "$root/bench/_gpu_data.py" "$work/train" --clips "$clips" --seconds "$utt" --format "$fmt" &&
-  "$py" "$root/bench/_gpu_data.py" "$work/decode" --clips "$dclips" --seconds "$([ $tiny -eq 1 ] && echo 1:3 || echo 2:15)" \
-      --format wav --seed 1 &&
+  "$py" "$root/bench/_gpu_data.py" "$work/decode" --clips "$dclips" \
+      --seconds "$([ "$tiny" -eq 1 ] && echo 1:3 || echo 2:15)" --format wav --seed 1 &&
   "$py" -c "import sys; from sshr_cli.model.tiny import save_tiny_encoder, MMS_300M_ENCODER; $enc_py" "$work/encoder"
 }
 export -f prep; export py root work clips utt fmt dclips tiny enc_py
@@ -91,13 +91,15 @@ part data "$lim_data" bash -c prep
 step_args=(--shape "$([ $tiny -eq 1 ] && echo tiny || echo mms-300m)" --device "$dev" --utterance-s "$utt"
            --steps "$([ $tiny -eq 1 ] && echo 2 || echo 10)"
            --warmup "$([ $tiny -eq 1 ] && echo 1 || echo 3)")
-want step && part step "$lim_step" "$py" "$root/bench/_gpu_step.py" "${step_args[@]}" --batch-seconds "$small" "$large" --levers "" --json "$out/step.json"
+want step && part step "$lim_step" "$py" "$root/bench/_gpu_step.py" "${step_args[@]}" \
+    --batch-seconds "$small" "$large" --levers "" --json "$out/step.json"
 want levers && part levers "$lim_levers" "$py" "$root/bench/_gpu_step.py" "${step_args[@]}" --batch-seconds "$large" \
     --archs sshr --levers "$levers"
 loop_args=(--data "$work/train" --encoder "$work/encoder" $enc_layers --device "$dev" --utterance-s "$utt"
            --steps "$steps" --log-every "$log_every" --skip-rows "$skip" --workers "$workers" --bare "$out/step.json")
 # shellcheck disable=SC2086
-want loop && part loop "$lim_loop" "$py" "$root/bench/_gpu_loop.py" "${loop_args[@]}" --batch-seconds "$small" "$large" \
+want loop && part loop "$lim_loop" "$py" "$root/bench/_gpu_loop.py" "${loop_args[@]}" \
+    --batch-seconds "$small" "$large" \
     --variant default= --variant "workers2=data.num_workers=2" $loop_compile
 want hf && part hf "$lim_hf" "$py" "$root/bench/train_vs_hf.py" --data "$work/train" --device "$dev" \
     --encoder "$work/encoder" --batch-seconds "$small" --epochs "$epochs" --archs ctc
