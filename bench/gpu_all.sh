@@ -44,8 +44,8 @@ work=$(mktemp -d -t sshr_gpu_work_XXXX)
 trap 'rm -rf "$work"' EXIT
 
 if [ "$tiny" -eq 1 ]; then  # CPU, fp32, tiny encoder, 1 s clips: seconds per part, not minutes
-  budget_s=1200; dev=cpu; utt=1; small=4; large=8
-  lim_data=60 lim_step=150 lim_levers=330 lim_loop=330 lim_hf=200 lim_decode=120
+  budget_s=1300; dev=cpu; utt=1; small=4; large=8
+  lim_data=150 lim_step=150 lim_levers=330 lim_loop=330 lim_hf=200 lim_decode=120
   clips=16 steps=4 log_every=2 skip=1 epochs=1 dclips=6 drepeats=1 workers=2 arch_dec=tiny
   levers=foreach,frontend,ckpt-2x,compile; loop_compile=""  # train.compile in the loop: tests/test_train_speed.py
   enc_py='save_tiny_encoder(sys.argv[1], seed=0)'; enc_layers="--encoder-layers 4"
