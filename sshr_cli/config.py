@@ -25,6 +25,7 @@ from sshr_cli.constants import PRECISIONS, RECIPES_DIR
 from sshr_cli.errors import ConfigError
 from sshr_cli.model.config import ARCHS, SSHRConfig
 
+COMPILE_MODES = ("off", "auto", "dynamic", "static")  # train.compile; see sshr_cli.train.speed
 TINY_ENCODER = "tiny"  # model.encoder value: a random tiny encoder written into the run folder
 MAX_BASE_DEPTH = 8  # base: chains longer than this are a loop
 
@@ -102,6 +103,8 @@ class TrainSection:
     early_stopping_patience: int = 0  # evaluations without a better dev error; 0 = off
     max_minutes: Optional[float] = None  # wall-clock cap on this invocation's updates (then eval + save); None = off
     eval_max_batch_seconds: float = 160.0  # padded audio seconds per dev batch
+    compile: str = "off"  # off | auto | dynamic | static: torch.compile the training forward (train/speed.py)
+    pad_to_multiple_s: float = 0.0  # s; pad each train batch's length up to a multiple of this (0 = off)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ def validate(cfg: RunConfig, where: str = "recipe") -> None:
         (t.max_steps > 0, "train.max_steps must be > 0"),
         (t.eval_every > 0 and t.log_every > 0, "train.eval_every and train.log_every must be > 0"),
         (t.max_bad_steps > 0, "train.max_bad_steps must be > 0"),
+        (t.compile in COMPILE_MODES, f"train.compile must be one of {COMPILE_MODES}"),
+        (t.pad_to_multiple_s >= 0, "train.pad_to_multiple_s must be >= 0 (0 = off)"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes must be > 0 (or null for no limit)"),
         (d.max_batch_seconds > 0 and d.max_batch_size > 0, "data.max_batch_seconds and max_batch_size must be > 0"),
         (o.grad_accum >= 1, "optim.grad_accum must be >= 1"),

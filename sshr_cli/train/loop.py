@@ -35,6 +35,7 @@ from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
 from sshr_cli.train.request import FinetuneRequest  # noqa: F401  re-export
 from sshr_cli.train.resume import State, restore, resume_folder, resumed_recipe, trainer_state
 from sshr_cli.train.setup import autocast, build_model, build_optim, load_data, make_loader
+from sshr_cli.train.speed import compile_regions, pad_to_multiple
 from sshr_cli.train.window import MetricsWindow
 
 RUN_CONFIG_FILE = "config.yaml"
@@ -83,6 +84,7 @@ class Trainer:
         self.state = State()
         ckpt.seed_everything(cfg.train.seed)  # the same new heads on every rank
         self.model = build_model(cfg, self.langs, self.vocab, self.out, req.model, info, resume_from).to(info.device)
+        compile_regions(self.model, cfg.train.compile)
         ckpt.seed_everything(cfg.train.seed + info.rank)  # dropout/masking differ between ranks
         self.data = load_data(cfg, req.data_dir, self.langs, self.vocab, self.model, info)
         for line in self.data.skip_lines:
@@ -205,7 +207,7 @@ class Trainer:
         for k, batch in enumerate(micro):
             if self.info.device != "cpu":  # on the host, before the copy (the model checks CPU batches itself)
                 check_targets(batch.labels, batch.lang_ids, len(self.model.vocab), len(self.model.sshr_config.languages))
-            batch = batch.to(self.info.device)
+            batch = pad_to_multiple(batch.to(self.info.device), self.cfg.train.pad_to_multiple_s)
             sync = k == len(micro) - 1
             with (self.ddp.no_sync() if self.info.enabled and not sync else nullcontext()), self._autocast():
                 out = self.ddp(input_values=batch.input_values, attention_mask=batch.attention_mask,
