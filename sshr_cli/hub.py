@@ -67,12 +67,16 @@ def resolve_checkpoint(name_or_path: str | Path, revision: str | None = None) ->
 
 
 def load_recognizer(name_or_path: str | Path, device: str = "cpu"):
-    """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder or Hub id;
+    """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder, ONNX export or Hub id;
     an sshr checkpoint's recorded units (train_summary.json) go into its meta."""
     from sshr_cli.model.inference import load_checkpoint
+    from sshr_cli.onnx_model import is_onnx_folder, load_onnx
 
     folder = resolve_checkpoint(name_or_path)
-    rec = load_checkpoint(folder, device, source=str(name_or_path))
+    if is_onnx_folder(folder):  # an `sshr export onnx` folder: onnxruntime on the CPU
+        rec = load_onnx(folder, source=str(name_or_path))
+    else:
+        rec = load_checkpoint(folder, device, source=str(name_or_path))
     units = recorded_units(folder) if rec.kind == "sshr" else None
     if units:
         rec.meta["units"] = units
