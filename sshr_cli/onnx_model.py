@@ -56,6 +56,10 @@ def export_precision(folder: Path, export: dict, precision: str) -> str:
 class OnnxRecognizer(Recognizer):
     export: dict = field(default_factory=dict)  # sshr_onnx.json
 
+    def __call__(self, waves: Sequence[np.ndarray], precision: str = "auto") -> RecognizerOutput:
+        """As Recognizer's, at the export's own precision by default."""
+        return super().__call__(waves, precision)
+
     def precision_used(self, precision: str) -> str:
         return export_precision(self.folder, self.export, precision)
 
