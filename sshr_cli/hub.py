@@ -67,13 +67,17 @@ def resolve_checkpoint(name_or_path: str | Path, revision: str | None = None) ->
 
 
 def load_recognizer(name_or_path: str | Path, device: str = "cpu", lang: str | None = None):
-    """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder or Hub id;
+    """A sshr_cli.model.inference.Recognizer for a run folder, checkpoint folder, ONNX export or Hub id;
     an sshr checkpoint's recorded units (train_summary.json) go into its meta. `lang` picks the
     adapter and vocabulary of an MMS multi-language model (other models ignore it)."""
     from sshr_cli.model.inference import load_checkpoint
+    from sshr_cli.onnx_model import is_onnx_folder, load_onnx
 
     folder = resolve_checkpoint(name_or_path)
-    rec = load_checkpoint(folder, device, source=str(name_or_path), lang=lang)
+    if is_onnx_folder(folder):  # an `sshr export onnx` folder: onnxruntime on the CPU
+        rec = load_onnx(folder, source=str(name_or_path))
+    else:
+        rec = load_checkpoint(folder, device, source=str(name_or_path), lang=lang)
     units = recorded_units(folder) if rec.kind == "sshr" else None
     if units:
         rec.meta["units"] = units

@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 
 from sshr_cli.errors import CheckpointError, ConfigError, DataError, SshrError
-from sshr_cli.model.constants import (CONFIG_FILE, HUB_ID, PREPROCESSOR_FILE, PROCESSOR_FILE,  # noqa: F401  re-export
-                                      VOCAB_FILE, WEIGHTS_FILE)
+from sshr_cli.model.constants import (CONFIG_FILE, HUB_ID, ONNX_CONFIG_FILE, ONNX_FILE,  # noqa: F401  re-export
+                                      PREPROCESSOR_FILE, PROCESSOR_FILE, VOCAB_FILE, WEIGHTS_FILE)
 from sshr_cli.model.fileio import read_json  # noqa: F401  re-export: the one JSON reader
 
 BEST, LAST = "best", "last"  # checkpoint folders of a run, in the order a run folder stands for them

@@ -68,13 +68,19 @@ def test_unknown_device_is_one_line(ws, monkeypatch):
 
 
 def test_unknown_precision_is_one_line(ws, monkeypatch):
-    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--precision", "int8"), "--precision")
+    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--precision", "int4"), "--precision")
 
 
-def test_precision_is_fp32_on_cpu(ws, monkeypatch):
-    a = run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--precision", "bf16")
+def test_fp16_on_cpu_is_one_line(ws, monkeypatch):
+    one_line_error(run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--precision", "fp16"),
+                   "no fast CPU path")
+
+
+def test_auto_precision_is_fp32_on_cpu_and_printed(ws, monkeypatch):
+    a = run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--threads", "1")
     b = run(ws, monkeypatch, "a.wav", "--model", "tiny", "--device", "cpu", "--precision", "fp32")
-    assert a.exit_code == 0 and a.stdout == b.stdout  # autocast applies on GPU only
+    assert a.exit_code == 0 and a.stdout == b.stdout
+    assert "precision: fp32, 1 CPU thread(s)" in a.stderr
 
 
 def test_stereo_8khz_works(ws, monkeypatch):

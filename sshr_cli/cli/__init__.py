@@ -10,7 +10,7 @@ One module per command or group; this file puts them on the one app, in the orde
 
 from __future__ import annotations
 
-from sshr_cli.cli import analyze, decode, demo, finetune, lm, prepare, push, score, status, synth
+from sshr_cli.cli import analyze, decode, demo, export, finetune, lm, prepare, push, score, status, synth
 from sshr_cli.cli._app import app, cli_errors, console, main, not_built, out, split_csv
 
 for _command in (finetune.finetune, decode.decode, score.score, push.push, analyze.analyze, demo.demo,
@@ -19,5 +19,6 @@ for _command in (finetune.finetune, decode.decode, score.score, push.push, analy
 app.add_typer(prepare.prepare_app, name="prepare")
 app.add_typer(lm.lm_app, name="lm")
 app.add_typer(synth.synth_app, name="synth")
+app.add_typer(export.export_app, name="export")
 
 __all__ = ["app", "cli_errors", "console", "main", "not_built", "out", "split_csv"]

@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sshr_cli import __version__
 from sshr_cli.errors import NotBuiltError, SshrError
@@ -36,7 +37,7 @@ def cli_errors(fn):
         try:
             return fn(*args, **kwargs)
         except SshrError as exc:
-            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)  # "sshr[onnx]" is no markup
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             console.print("[yellow]interrupted[/]; finished files are kept, re-run to resume")

@@ -37,7 +37,10 @@ def decode(
         None, help=f"Audio seconds per inference batch (default: {DEFAULT_MAX_BATCH_S:g} on a GPU, "
                    f"{DEFAULT_MAX_BATCH_S_CPU:g} on a CPU)."),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N or auto."),
-    precision: str = typer.Option("auto", help="GPU autocast: auto (bf16 where supported), bf16, fp16 or fp32; CPU runs fp32."),
+    precision: str = typer.Option("auto", help="GPU: auto (bf16 where supported), bf16, fp16, fp32. CPU: auto (fp32), "
+                                  "fp32, int8 (quantised Linear layers), bf16 (CPUs with avx512_bf16/AMX)."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads for torch and onnxruntime "
+                                          "(default: the cores available)."),
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
     stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
     lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
@@ -59,6 +62,7 @@ def decode(
                             beam=beam, precision=precision)
     options.check()
     model_id, device = _model(model), _device(device)
+    _runtime(model_id, precision, threads, device)
     quiet_transformers()
     if manifest is not None:
         _decode_manifest(model_id, manifest, out, options, device)
@@ -95,6 +99,13 @@ def _device(name: str) -> str:
     from sshr_cli.model.inference import resolve_device
 
     return resolve_device(name)
+
+
+def _runtime(model: str, precision: str, threads: Optional[int], device: str) -> None:
+    from sshr_cli.decode.runtime import precision_for, set_threads
+
+    used, n = precision_for(model, precision, device), set_threads(threads)
+    console.print(f"precision: {used}" + ("" if str(device).startswith("cuda") else f", {n} CPU thread(s)"))
 
 
 def _warn(message: str) -> None:

@@ -66,11 +66,7 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
     decoder = {"type": "greedy"} if beam is None else {"type": "beam", **{
         k: v for k, v in asdict(beam).items() if k not in ("workers", "start_method")}}
     decoder.update(chunk_seconds=options.chunk_s, stride_seconds=options.stride_s)
-    if str(rec.device).startswith("cuda"):
-        from sshr_cli.model.inference import amp_dtype
-
-        dtype = amp_dtype(options.precision, rec.device)
-        decoder["precision"] = "fp32" if dtype is None else str(dtype).removeprefix("torch.")
+    decoder["precision"] = rec.precision_used(options.precision)
     meta = {"model": rec.source, "decoder": decoder}
     if lang:
         meta["expected_language"] = lang

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sshr_cli.constants import (DEFAULT_CHUNK_S, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU, DEFAULT_STRIDE_S,
-                                PRECISIONS, SAMPLE_RATE_HZ)
+                                DECODE_PRECISIONS, SAMPLE_RATE_HZ)
 from sshr_cli.decode.backends import BeamOptions, BeamPool, BeamSpec
 from sshr_cli.decode.chunking import ArraySource, AudioSource, Window, local_frames, plan_windows
 from sshr_cli.decode.greedy import collapse
@@ -38,11 +38,11 @@ class DecodeOptions:
     stride_s: float = DEFAULT_STRIDE_S
     max_batch_s: float | None = None  # audio seconds per inference batch, padding included; None: by device
     beam: BeamOptions | None = None  # None: greedy
-    precision: str = "auto"  # auto | bf16 | fp16 | fp32: autocast on GPU (auto = bf16 where supported); CPU is fp32
+    precision: str = "auto"  # auto | bf16 | fp16 | fp32 | int8: see sshr_cli.model.precision
 
     def check(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"--precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
+        if self.precision not in DECODE_PRECISIONS:
+            raise ConfigError(f"--precision {self.precision!r}: use one of {', '.join(DECODE_PRECISIONS)}")
         if self.max_batch_s is not None and self.max_batch_s <= 0:
             raise ConfigError(f"--max-batch-seconds must be positive, got {self.max_batch_s}")
         if self.chunk_s and self.chunk_s <= 2 * self.stride_s:

@@ -14,5 +14,6 @@ travel inside a checkpoint folder as the model's own code (tests/test_model_impo
     sshr.py           SSHRForCTC
     checkpoint_io.py  the files of a checkpoint folder
     inference.py      Recognizer: one inference interface over sshr and HF *ForCTC folders
+    precision.py      inference precision per device: autocast, int8 Linear layers on a CPU
     tiny.py           tiny encoders for tests, the demo and benchmarks
 """

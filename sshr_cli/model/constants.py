@@ -19,7 +19,8 @@ UNK_TOKEN = "<unk>"
 WORD_SEPARATOR = "|"  # between words, for characters and for phonemes alike
 BLANK_ID = 0
 
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # autocast on GPU; auto = bf16 where supported, else fp16; CPU runs fp32
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")  # training autocast on GPU; auto = bf16 where supported, else fp16
+DECODE_PRECISIONS = PRECISIONS + ("int8",)  # inference also: int8 Linear layers on a CPU (model/precision.py)
 
 # Files inside a checkpoint folder (HF save_pretrained layout)
 CONFIG_FILE = "config.json"
@@ -27,6 +28,8 @@ WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.json"
 PREPROCESSOR_FILE = "preprocessor_config.json"
 PROCESSOR_FILE = "processor_config.json"  # Wav2Vec2Processor's combined file (newer transformers)
+ONNX_FILE = "model.onnx"  # an ONNX export folder (sshr export onnx): the graph
+ONNX_CONFIG_FILE = "sshr_onnx.json"  # ... and what sshr needs to run it (kind, languages, opset, precision)
 SSHR_CONFIG_KEY = "sshr"  # our frozen config lives under this key in config.json
 VERSIONS_KEY = "sshr_versions"  # config.json: the sshr/torch/transformers versions that wrote it
 

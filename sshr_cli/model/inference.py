@@ -24,6 +24,7 @@ from .config import padding_sensitive
 from .constants import (CONFIG_FILE, ENCODER_FRAME_STRIDE_S, PRECISIONS, PREPROCESSOR_FILE, PROCESSOR_FILE,
                         RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY)
 from .errors import CheckpointError, ConfigError
+from .precision import precision_context, resolve_precision
 from .fileio import read_json
 from .hf_ctc import is_multilingual, load_hf_ctc_model
 from .vocab import Vocab
@@ -48,17 +49,22 @@ class Recognizer:
     frame_stride_s: float = ENCODER_FRAME_STRIDE_S
     meta: dict = field(default_factory=dict)  # checkpoint config, for json outputs and cards
     folder: Path | None = None  # the checkpoint folder it was loaded from (LM unigrams, cards)
+    quantized: bool = False  # encoder Linear layers made int8 in memory (model/precision.py)
 
     def batch(self, waves: Sequence[np.ndarray]):
         """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""
         return pad_batch(waves, self.do_normalize, self.device)
 
     def __call__(self, waves: Sequence[np.ndarray], precision: str = "fp32") -> RecognizerOutput:
-        """Forward pass; precision "auto"/"bf16"/"fp16" autocast on CUDA (CPU always runs fp32).
+        """Forward pass at `precision` (model/precision.py: autocast on GPU; int8 or bf16 on CPU).
         Encoders whose output depends on padding (GroupNorm over time) run one wave at a time."""
         if len(waves) > 1 and self.padding_sensitive:
             return _concat([self(waves[i : i + 1], precision) for i in range(len(waves))])
         return self._forward(waves, precision)
+
+    def precision_used(self, precision: str) -> str:
+        """What `precision` runs as here (model/precision.py); a ConfigError when it cannot."""
+        return resolve_precision(precision, self.device)
 
     @property
     def min_samples(self) -> int:
@@ -86,9 +92,7 @@ class Recognizer:
         import torch
 
         x, mask = self.batch(waves)
-        dtype = amp_dtype(precision, self.device)
-        amp = torch.autocast("cuda", dtype=dtype) if dtype is not None else nullcontext()
-        with torch.inference_mode(), amp, attention_backends(self.device):
+        with torch.inference_mode(), precision_context(self, precision), attention_backends(self.device):
             if self.kind == "sshr":
                 out = self.model(input_values=x, attention_mask=mask)
                 lid = out.lid_logits.softmax(-1).float() if out.lid_logits is not None else None
