@@ -37,6 +37,9 @@ DEFAULT_STRIDE_S = 5.0  # overlap on each side of a chunk, seconds
 DEFAULT_MAX_BATCH_S = 120.0  # seconds of audio per inference batch on a GPU
 DEFAULT_MAX_BATCH_S_CPU = 40.0  # on a CPU: 40 s batches decoded 1.6x faster than 120 s (2 cores, tiny model)
 
+# Command line
+PROGRESS_ENV = "SSHR_PROGRESS"  # 0/false/no: no progress bars in any command (what --no-progress does)
+
 # Workspace
 WORKSPACE_FILE = "sshr.toml"
 UNITS = ("chars", "phonemes")  # the target units prepare writes (prepare_report.json) and finetune records

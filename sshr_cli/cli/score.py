@@ -7,7 +7,12 @@ from typing import Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, out
+from sshr_cli.cli._app import cli_errors, console, examples, out
+
+EXAMPLES = examples(
+    "sshr score --ref data/en/test.jsonl --hyp data/en/test.hyps.jsonl",
+    "sshr score --hyp data/en/test.hyps.jsonl --unit char -o exp/run/score_char",
+    "sshr score --ref ref_text --hyp hyp_text --lang de --json")
 
 
 @cli_errors
@@ -18,7 +23,7 @@ def score(
     unit: str = typer.Option("auto", help="word (WER), char (CER), phone (PER), or auto: phone for phoneme "
                              "manifests, else word."),
     by_lang: bool = typer.Option(True, "--by-lang/--no-by-lang", help="Per-language rows in the table."),
-    out_dir: Optional[Path] = typer.Option(None, help="Report folder (default: score_<split>/ beside --hyp)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-o", help="Report folder (default: score_<split>/ beside --hyp)."),
     json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     normalize: bool = typer.Option(True, "--normalize/--no-normalize",
                                    help="Apply prepare's per-language normalisation to both sides."),
