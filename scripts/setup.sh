@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(espeak-ng g++)  # espeak-ng: generated corpora and phonemes; g++: kenlm builds from source
+APT_PACKAGES=(espeak-ng g++ sctk)  # espeak-ng: generated corpora and phonemes; g++: kenlm builds from source;
+# sctk: NIST sclite, which `sshr score --sclite` runs beside its own counts
 
 ensure_system_packages() {
   local missing=()

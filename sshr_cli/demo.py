@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from sshr_cli.constants import RECIPES_DIR
+from sshr_cli.constants import PROGRESS_ENV, RECIPES_DIR
 from sshr_cli.errors import ConfigError, DataError, SshrError
 from sshr_cli.io import read_jsonl, write_text
 from sshr_cli.runs import read_json
@@ -59,6 +59,7 @@ class DemoOptions:
     seed: int = DEMO_SEED
     max_steps: int | None = None  # None: the tiny recipe's own
     with_chars: bool = True  # the grapheme variant with an n-gram LM
+    progress: bool = True  # progress bars in the commands it runs (False: SSHR_PROGRESS=0 for each)
 
     def check(self) -> None:
         if not self.langs:
@@ -93,8 +94,8 @@ class DemoResult:
 class Runner:
     """Runs `sshr ...` in the demo folder as a child process, echoing the command line."""
 
-    def __init__(self, cwd: Path, echo: Callable[[str], None], capture: bool):
-        self.cwd, self.echo, self.capture = cwd, echo, capture
+    def __init__(self, cwd: Path, echo: Callable[[str], None], capture: bool, progress: bool = True):
+        self.cwd, self.echo, self.capture, self.progress = cwd, echo, capture, progress
         self.stages: list[StageResult] = []
 
     def __call__(self, title: str, *args: str) -> str:
@@ -102,7 +103,7 @@ class Runner:
         self.echo(f"\n[bold cyan]== {title}[/]\n$ {line}")
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "sshr_cli", *args], cwd=self.cwd, text=True,
-                              capture_output=self.capture, env=_child_env())
+                              capture_output=self.capture, env=_child_env(self.progress))
         self.stages.append(StageResult(title, line, time.perf_counter() - start))
         if proc.returncode != 0:
             tail = (proc.stderr or "").strip().splitlines()[-1:] if self.capture else []
@@ -111,8 +112,10 @@ class Runner:
         return proc.stdout or ""
 
 
-def _child_env() -> dict:
+def _child_env(progress: bool = True) -> dict:
     env = dict(os.environ)
+    if not progress:
+        env[PROGRESS_ENV] = "0"
     env.setdefault("HF_HUB_OFFLINE", "1")  # the demo never needs the network
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     return env
@@ -184,7 +187,7 @@ def run_demo(opts: DemoOptions, echo: Callable[[str], None] = print, capture: bo
     opts.check()
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     result = DemoResult(opts.out_dir)
-    run = Runner(opts.out_dir.resolve(), echo, capture)
+    run = Runner(opts.out_dir.resolve(), echo, capture, opts.progress)
     try:
         run_phoneme_pipeline(run, opts, result)
         if opts.with_chars:

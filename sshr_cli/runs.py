@@ -7,6 +7,7 @@
         train_config.yaml     the same recipe, saved with each checkpoint
         train_summary.json    {"step", "units", "languages", "dev"}: what this checkpoint is
         unigrams.txt          training-text words, most frequent first (LM decoding)
+        README.md             what this checkpoint is and how to load it (sshr, transformers)
         trainer_state.pt      last/ only: optimizer, scheduler and RNG states
 
 The model's own file names (config.json, vocab.json, ...) live in sshr_cli.model.constants
@@ -29,6 +30,7 @@ RECIPE_FILE = "train_config.yaml"  # the same recipe, saved inside each checkpoi
 TRAIN_SUMMARY_FILE = "train_summary.json"  # finetune's record of a checkpoint: step, units, languages, dev
 UNIGRAMS_FILE = "unigrams.txt"  # in a checkpoint folder: training-text words, most frequent first
 TRAINER_STATE = "trainer_state.pt"  # last/ only; never pushed, never copied to best/
+CHECKPOINT_README = "README.md"  # in each checkpoint folder: what it is, how to load it (the pushed card replaces it)
 
 
 def is_hub_id(name: str | os.PathLike) -> bool:

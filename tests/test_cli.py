@@ -12,12 +12,14 @@ runner = CliRunner()
 SUBCOMMANDS = ["prepare", "finetune", "decode", "score", "push"]
 
 
-def test_help_lists_the_five_subcommands():
+def test_help_lists_the_pipeline_in_order_then_the_tools():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    # the names in the Commands panel, not anywhere in the text ("prepared" and "push" occur in descriptions)
-    listed = re.findall(r"^│ ([a-z]+)  ", result.output.split("Commands", 1)[1], flags=re.MULTILINE)
-    assert set(SUBCOMMANDS) <= set(listed), listed
+    pipeline, tools = result.output.split("Pipeline", 1)[1].split("Tools", 1)
+    # the names in each panel, not anywhere in the text ("prepared" and "push" occur in descriptions)
+    names = lambda panel: re.findall(r"^│ ([a-z]+) +\S", panel, flags=re.MULTILINE)  # noqa: E731
+    assert names(pipeline) == SUBCOMMANDS
+    assert names(tools)[:5] == ["lm", "analyze", "demo", "status", "synth"]
 
 
 @pytest.mark.parametrize("name", SUBCOMMANDS + ["lm", "synth", "demo", "analyze", "status"])

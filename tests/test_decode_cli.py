@@ -48,6 +48,7 @@ def test_one_file_prints_its_transcript(ws, monkeypatch):
     assert result.exit_code == 0, result.output
     expected = transcribe(ws / "tiny", [ws / "a.wav"])[0].text  # a random model's words, but words: its own
     assert expected and result.stdout == expected + "\n"
+    assert "Detected language" not in result.output  # a plain CTC model has no language head
 
 
 def test_one_file_as_srt_on_stdout(ws, monkeypatch):

@@ -66,3 +66,14 @@ def test_sshr_json_output_through_the_cli(run_dir, lid_head, monkeypatch):
     assert obj["language"] == lid_head[0] and obj["expected_language"] == "en"
     assert obj["language_probability"] == pytest.approx(lid_head[1], abs=1e-3)
     assert obj["decoder"]["type"] == "greedy" and obj["model"] == "exp/run"
+
+
+def test_single_file_decode_says_the_detected_language_on_stderr(run_dir, lid_head, monkeypatch):
+    from sshr_cli.text.languages import language_name
+
+    monkeypatch.chdir(run_dir)
+    result = CliRunner().invoke(app, ["decode", "a.wav", "--model", "exp/run"])
+    assert result.exit_code == 0, result.output
+    line = f"Detected language: {language_name(lid_head[0])} ({lid_head[1]:.2f})"
+    assert line in result.stderr and "Detected" not in result.stdout  # stdout stays the transcript alone
+    assert language_name(lid_head[0]) in ("English", "German")

@@ -9,7 +9,7 @@ from helpers_hub import make_run, save_ctc_checkpoint, save_sshr_checkpoint, sum
 
 from sshr_cli.errors import CheckpointError, ConfigError, DataError
 from sshr_cli.hub import check_repo_id, default_repo_name, locate_run, plan_push
-from sshr_cli.modelcard import read_scores
+from sshr_cli.modelcard import hub_dataset, read_scores
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,13 @@ def parse(card_text: str):
     return ModelCard(card_text, ignore_metadata_errors=False)
 
 
+CV17 = "cv-corpus-17.0-2024-03-15"
+
+
 def test_card_metadata_has_every_field_and_one_result_per_language_and_split(tmp_path, checkpoint):
     run = make_run(tmp_path / "exp", checkpoint, summaries={
-        "score_test": summary({"en": 0.25, "de": 0.125}, split="test", dataset="common_voice"),
-        "score_dev": summary({"en": 0.3, "de": 0.2}, split="dev", dataset="common_voice"),
+        "score_test": summary({"en": 0.25, "de": 0.125}, split="test", dataset=CV17),
+        "score_dev": summary({"en": 0.3, "de": 0.2}, split="dev", dataset=CV17),
     })
     plan = plan_push(run, "org/cv-tiny")
     data = parse(plan.card).data
@@ -41,12 +44,29 @@ def test_card_metadata_has_every_field_and_one_result_per_language_and_split(tmp
     assert data.license == "cc-by-nc-4.0"  # facebook/mms-300m's license carries over
     assert set(data.tags) >= {"automatic-speech-recognition", "sshr", "ctc"}
     assert data.base_model == "facebook/mms-300m"
-    assert data.datasets == ["common_voice"]
+    assert data.library_name == "transformers"  # the SSHR model's code is in the checkpoint (auto_map)
+    assert data.datasets == ["common_voice"]  # the Hub's dataset id; the release is in each result's name
+    assert data.metrics == ["wer"]  # PER goes under the Hub's `wer` id (edit distance over phonemes)
     assert data.pipeline_tag == "automatic-speech-recognition"
     got = {(r.dataset_config, r.dataset_split, r.metric_type): r.metric_value for r in data.eval_results}
-    assert got == {("en", "test", "per"): 25.0, ("de", "test", "per"): 12.5,
-                   ("en", "dev", "per"): 30.0, ("de", "dev", "per"): 20.0}
+    assert got == {("en", "test", "wer"): 25.0, ("de", "test", "wer"): 12.5,
+                   ("en", "dev", "wer"): 30.0, ("de", "dev", "wer"): 20.0}
+    en_test = next(r for r in data.eval_results if (r.dataset_config, r.dataset_split) == ("en", "test"))
+    assert en_test.dataset_type == "common_voice"
+    assert en_test.dataset_name == f"Common Voice 17.0 ({CV17}, en)"
+    assert en_test.metric_name == "Test PER (phonemes)"
     assert "split: None" not in plan.card and "split: null" not in plan.card
+
+
+@pytest.mark.parametrize("dataset, expected", [
+    (None, ("local", "local data", None)),
+    ("commonvoice", ("common_voice", "Common Voice", None)),
+    ("cv-corpus-5.1-2020-06-22", ("common_voice", "Common Voice 5.1", "cv-corpus-5.1-2020-06-22")),
+    ("cv-corpus-17.0-delta-2024-03-15", ("common_voice", "Common Voice 17.0", "cv-corpus-17.0-delta-2024-03-15")),
+    ("mlsuperb", ("mlsuperb", "mlsuperb", None)),
+])
+def test_hub_dataset_names_the_common_voice_release(dataset, expected):
+    assert hub_dataset(dataset) == expected
 
 
 def test_card_body_explains_sshr_config_results_and_usage(tmp_path, checkpoint):
@@ -59,7 +79,8 @@ def test_card_body_explains_sshr_config_results_and_usage(tmp_path, checkpoint):
     assert "| run.train.lr | 0.0001 |" in body
     assert "| en | test | local data | PER | 25.00 | 200 phones | score_test |" in body
     assert "sshr decode clip.wav --model org/cv-tiny" in body
-    assert 'load_recognizer("org/cv-tiny")' in body
+    assert 'sshr_cli.load_model("org/cv-tiny")' in body and 'model.transcribe("clip.wav")' in body
+    assert "pip install sshr" not in body and "pip install ." in body  # sshr is not on PyPI
 
 
 def test_plain_hf_checkpoint_takes_languages_from_scores_and_claims_no_base_model(tmp_path, plain_checkpoint):
@@ -68,7 +89,8 @@ def test_plain_hf_checkpoint_takes_languages_from_scores_and_claims_no_base_mode
     assert data.language == ["fr"]
     assert data.base_model is None and data.license == "unknown"
     assert data.library_name == "transformers"
-    assert [(r.metric_type, r.metric_value) for r in data.eval_results] == [("cer", 50.0)]
+    assert [(r.metric_type, r.metric_value, r.metric_name) for r in data.eval_results] == [("cer", 50.0, "Test CER")]
+    assert data.metrics == ["cer"]
 
 
 def test_two_summaries_of_one_split_stay_apart(tmp_path, checkpoint):
@@ -76,7 +98,7 @@ def test_two_summaries_of_one_split_stay_apart(tmp_path, checkpoint):
         "score_test": summary({"en": 0.25}), "score_test_lm": summary({"en": 0.2})})
     results = parse(plan_push(run, "org/x").card).data.eval_results
     assert sorted((r.metric_name, r.metric_value) for r in results) == [
-        ("Test PER (score_test)", 25.0), ("Test PER (score_test_lm)", 20.0)]
+        ("Test PER (phonemes, score_test)", 25.0), ("Test PER (phonemes, score_test_lm)", 20.0)]
 
 
 def test_no_scores_means_no_model_index_and_says_so(tmp_path, checkpoint):
@@ -151,18 +173,21 @@ def test_repo_names_and_ids(tmp_path):
             check_repo_id(bad)
 
 
-def test_sshr_config_appears_in_the_table_and_the_card_claims_no_transformers_loading(tmp_path, checkpoint):
+def test_sshr_config_appears_in_the_table_and_the_card_loads_it_with_remote_code(tmp_path, checkpoint):
     card = plan_push(make_run(tmp_path / "exp", checkpoint), "org/x").card
     assert "| architecture | sshr |" in card and "| sshr.lid_layer | 1 |" in card
     assert "| sshr.cross_ctc_layers | 2, 3 |" in card and "| output units | phonemes, 8 symbols |" in card
     assert "| checkpoint | saved at update 20, the best on dev |" in card
-    assert "library_name" not in card and "pipeline(" not in card  # SSHRForCTC needs sshr to load
+    assert parse(card).data.library_name == "transformers"
+    assert 'pipeline("automatic-speech-recognition", model="org/x", trust_remote_code=True)' in card
+    assert "not loadable" not in card and "cannot load" not in card
 
 
 def test_plain_ctc_arch_is_a_transformers_model(tmp_path):
     ck = save_sshr_checkpoint(tmp_path / "best", languages=("sv",), arch="ctc")
     card = plan_push(ck, "org/x").card
-    assert parse(card).data.library_name == "transformers" and 'pipeline("automatic-speech-recognition"' in card
+    assert parse(card).data.library_name == "transformers"
+    assert 'pipeline("automatic-speech-recognition", model="org/x")' in card and "trust_remote_code" not in card
 
 
 def test_a_local_encoder_is_no_base_model_and_its_path_stays_private(tmp_path):
@@ -170,3 +195,27 @@ def test_a_local_encoder_is_no_base_model_and_its_path_stays_private(tmp_path):
     card = plan_push(ck, "org/x").card
     assert parse(card).data.base_model is None
     assert "/home/alice" not in card and "local folder 'mms-300m'" in card
+
+
+def test_synthetic_corpus_is_no_common_voice_release():
+    assert hub_dataset("cv-corpus-0.1-synthetic") == ("cv-corpus-0.1-synthetic", "cv-corpus-0.1-synthetic", None)
+
+
+def test_every_checkpoint_folder_has_a_readme_that_says_how_to_load_it(checkpoint):
+    last = checkpoint.parent / ".best_last"  # save_sshr_checkpoint's last/, promoted to best/
+    for folder in (checkpoint, last):
+        text = (folder / "README.md").read_text(encoding="utf-8")
+        assert "an sshr checkpoint" in text and "fine-tuned from facebook/mms-300m" in text
+        assert "sshr_cli.load_model(" in text and "sshr decode clip.wav --model" in text
+        assert "trust_remote_code=True" in text and "pip install ." in text
+    assert (checkpoint / "README.md").read_text() == (last / "README.md").read_text()
+
+
+def test_the_checkpoint_readme_is_not_pushed_beside_the_card(tmp_path, checkpoint):
+    plan = plan_push(make_run(tmp_path / "exp", checkpoint), "org/x")
+    assert "README.md" not in [f.name for f in plan.files] and "## Results" in plan.card
+
+
+def test_a_tiny_encoder_is_no_base_model(tmp_path):
+    ck = save_sshr_checkpoint(tmp_path / "best", encoder_id="tiny")
+    assert parse(plan_push(ck, "org/x").card).data.base_model is None

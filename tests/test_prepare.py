@@ -172,3 +172,12 @@ def test_no_release_anywhere_is_one_line(tmp_path, monkeypatch):
 def test_one_language_folder_works_as_corpus(cv_corpus, tmp_path):
     result = prepare(commonvoice_source(cv_corpus / "de"), PrepareOptions(tmp_path, "chars", jobs=1))
     assert list(result.report["langs"]) == ["de"]
+
+
+def test_report_records_the_common_voice_release_from_the_folder_name(cv_corpus, tmp_path):
+    release = shutil.copytree(cv_corpus / "de", tmp_path / "cv-corpus-17.0-2024-03-15" / "de")
+    whole = prepare(commonvoice_source(release.parent), PrepareOptions(tmp_path / "a", "chars", jobs=1))
+    one = prepare(commonvoice_source(release), PrepareOptions(tmp_path / "b", "chars", jobs=1))
+    assert whole.report["release"] == one.report["release"] == "cv-corpus-17.0-2024-03-15"
+    renamed = shutil.copytree(cv_corpus / "de", tmp_path / "my corpus" / "de")
+    assert "release" not in prepare(commonvoice_source(renamed), PrepareOptions(tmp_path / "c", "chars", jobs=1)).report

@@ -197,3 +197,20 @@ def test_library_call_and_cli_on_the_same_output_agree(tmp_path):
     from_file, _ = score_files(write_jsonl(tmp_path / "dev.jsonl", rows))
     assert from_file.summary() == in_library.summary() | {"split": "dev"}
     assert in_library.totals.error_rate == pytest.approx(3 / 8)  # 0 + 1 + 1 + 1 errors over 2 + 2 + 3 + 1 words
+
+
+@pytest.mark.parametrize("report, expected", [
+    ({"units": "chars", "source": "commonvoice", "release": "cv-corpus-17.0-2024-03-15"}, "cv-corpus-17.0-2024-03-15"),
+    # a report written before prepare recorded the release: the corpus folder it names says it
+    ({"units": "chars", "source": "commonvoice", "args": {"corpus_dir": "/data/cv-corpus-16.1-2023-12-06"}},
+     "cv-corpus-16.1-2023-12-06"),
+    ({"units": "chars", "source": "commonvoice", "args": {"corpus_dir": "/data/my-cv"}}, "commonvoice"),
+    ({"units": "chars", "source": "folder"}, "folder"),
+])
+def test_dataset_is_the_prepared_release_and_the_split_the_one_the_user_knows(tmp_path, report, expected):
+    (tmp_path / "data" / "en").mkdir(parents=True)
+    (tmp_path / "data" / "prepare_report.json").write_text(json.dumps(report))
+    rows = [{"id": i, "text": REFS[i], "pred_text": HYPS[i]} for i in REFS]
+    decoded = write_jsonl(tmp_path / "data" / "en" / "test.hyps.jsonl", rows)  # sshr decode's default name
+    result, _ = score_files(decoded)
+    assert result.dataset == expected and result.split == "test"

@@ -113,6 +113,7 @@ class _Model:
         self.fail = fail
 
     def write_files(self, folder, extra=None):
+        (folder / "config.json").write_text(json.dumps({"architectures": ["SSHRModelForCTC"], "sshr": {"arch": "sshr"}}))
         (folder / "model.safetensors").write_text("weights")
         for name, text in (extra or {}).items():
             (folder / name).write_text(text if isinstance(text, str) else json.dumps(text))

@@ -13,12 +13,17 @@ from __future__ import annotations
 from sshr_cli.cli import analyze, decode, demo, export, finetune, lm, prepare, push, score, status, synth
 from sshr_cli.cli._app import app, cli_errors, console, main, not_built, out, split_csv
 
-for _command in (finetune.finetune, decode.decode, score.score, push.push, analyze.analyze, demo.demo,
-                 status.status):
-    app.command()(_command)
-app.add_typer(prepare.prepare_app, name="prepare")
-app.add_typer(lm.lm_app, name="lm")
-app.add_typer(synth.synth_app, name="synth")
-app.add_typer(export.export_app, name="export")
+PIPELINE, TOOLS = "Pipeline", "Tools"  # `sshr --help` panels: the five steps in order, then the rest
+
+app.add_typer(prepare.prepare_app, name="prepare", rich_help_panel=PIPELINE)
+for _command, _examples in ((finetune.finetune, finetune.EXAMPLES), (decode.decode, decode.EXAMPLES),
+                            (score.score, score.EXAMPLES), (push.push, push.EXAMPLES)):
+    app.command(epilog=_examples, rich_help_panel=PIPELINE)(_command)
+app.add_typer(lm.lm_app, name="lm", rich_help_panel=TOOLS)
+for _command, _examples in ((analyze.analyze, analyze.EXAMPLES), (demo.demo, demo.EXAMPLES),
+                            (status.status, status.EXAMPLES)):
+    app.command(epilog=_examples, rich_help_panel=TOOLS)(_command)
+app.add_typer(synth.synth_app, name="synth", rich_help_panel=TOOLS)
+app.add_typer(export.export_app, name="export", rich_help_panel=TOOLS)
 
 __all__ = ["app", "cli_errors", "console", "main", "not_built", "out", "split_csv"]

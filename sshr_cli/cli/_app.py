@@ -12,15 +12,30 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from sshr_cli import __version__
 from sshr_cli.errors import NotBuiltError, SshrError
+
+# `sshr --help` order: the pipeline, then the tools; a command not named here follows them.
+COMMAND_ORDER = ("prepare", "finetune", "decode", "score", "push", "lm", "analyze", "demo", "status", "synth", "export")
+
+
+class PipelineOrder(TyperGroup):
+    """Lists commands in COMMAND_ORDER (Typer alone puts command groups such as `prepare` last)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        names = list(self.commands)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(COMMAND_ORDER)), names.index(name)))
+
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)  # stdout: transcripts and machine-readable output only
 
 app = typer.Typer(
     name="sshr",
+    cls=PipelineOrder,
     help="Train and run multilingual CTC speech recognisers on self-supervised encoders (SSHR).",
     no_args_is_help=True,
     add_completion=False,
@@ -44,6 +59,11 @@ def cli_errors(fn):
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def examples(*commands: str) -> str:
+    """A command's help epilog: real command lines, one paragraph each (Typer joins single line breaks)."""
+    return "Examples:\n\n" + "\n\n".join(f"  {c}" for c in commands)
 
 
 def split_csv(value: Optional[str]) -> Optional[list[str]]:

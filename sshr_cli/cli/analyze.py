@@ -8,8 +8,13 @@ from typing import Optional
 import typer
 
 from sshr_cli.analyze import config as analyze_defaults  # plain constants; no torch
-from sshr_cli.cli._app import cli_errors, console, out, quiet_transformers, split_csv
-from sshr_cli.cli._progress import task_bars
+from sshr_cli.cli._app import cli_errors, console, examples, out, quiet_transformers, split_csv
+from sshr_cli.cli._progress import library_bars, progress_option, task_bars
+
+EXAMPLES = examples(
+    "sshr analyze --langs en,de",
+    "sshr analyze --model facebook/mms-300m --max-utts 50 --out analysis_mms",
+    "sshr analyze --model exp/cv_sshr --align-model exp/cv_ctc --device cuda --no-progress")
 
 
 @cli_errors
@@ -26,6 +31,7 @@ def analyze(
     batch_s: float = typer.Option(analyze_defaults.DEFAULT_ANALYZE_BATCH_S, help="Seconds of audio per forward pass."),
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N."),
     seed: int = typer.Option(0, help="Utterance sampling, speaker split and frame sampling."),
+    progress: bool = progress_option(),
 ) -> None:
     """Per-layer language and content probes, to choose the SSHR layers."""
     from sshr_cli.analyze import AnalyzeConfig, run_analysis
@@ -33,10 +39,11 @@ def analyze(
     from sshr_cli.workspace import load_workspace
 
     quiet_transformers(warnings=True)  # our own bar below; transformers' weight-loading bars are noise here
+    library_bars(progress)
     ws = load_workspace()
     config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
                            out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
                            batch_s=batch_s, device=device, seed=seed)
-    with task_bars() as task:
+    with task_bars(progress) as task:
         result = run_analysis(config, progress=task)
     print_report(result, console, out)

@@ -8,12 +8,17 @@ from typing import List, Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, quiet_transformers, split_csv
-from sshr_cli.cli._progress import seconds_bar
+from sshr_cli.cli._app import cli_errors, console, examples, quiet_transformers, split_csv
+from sshr_cli.cli._progress import library_bars, progress_option, seconds_bar
 from sshr_cli.constants import (DEFAULT_ALPHA, DEFAULT_BEAM_WIDTH, DEFAULT_BETA, DEFAULT_CHUNK_S,
                                 DEFAULT_HOTWORD_WEIGHT, DEFAULT_MAX_BATCH_S, DEFAULT_MAX_BATCH_S_CPU,
                                 DEFAULT_STRIDE_S)
 from sshr_cli.errors import ConfigError
+
+EXAMPLES = examples(
+    "sshr decode clip.wav",
+    "sshr decode clips/ -o transcripts --format srt,json --model my-org/cv-sshr-en-de",
+    "sshr decode --manifest data/en/test.jsonl --lm data/lm.arpa --no-progress")
 
 
 @cli_errors
@@ -29,7 +34,7 @@ def decode(
     hotword_weight: float = typer.Option(DEFAULT_HOTWORD_WEIGHT, help="Score bonus per hotword."),
     nbest: int = typer.Option(1, min=1, help="Hypotheses per file in json output (beam search)."),
     format: str = typer.Option("txt", "--format", "-f", help="txt, json, srt, vtt, tsv, comma-separated, or all."),
-    out_dir: Optional[Path] = typer.Option(None, help="Folder for transcript files (default with several "
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-o", help="Folder for transcript files (default with several "
                                                      "inputs: ./transcripts; one file prints to stdout)."),
     manifest: Optional[Path] = typer.Option(None, help="Decode a manifest instead of files."),
     out: Optional[Path] = typer.Option(None, help="Manifest out (default: <manifest>.hyps.jsonl)."),
@@ -48,6 +53,7 @@ def decode(
                                           "pyctcdecode, 0 = in-process for flashlight)."),
     decoder: str = typer.Option("auto", help="Beam search: auto (flashlight when installed and no hotwords), "
                                 "pyctcdecode or flashlight."),
+    progress: bool = progress_option(),
 ) -> None:
     """Transcribe audio with a checkpoint (greedy, or beam search with a KenLM)."""
     from sshr_cli.decode import DecodeOptions
@@ -64,14 +70,15 @@ def decode(
     model_id, device = _model(model), _device(device)
     _runtime(model_id, precision, threads, device)
     quiet_transformers()
+    library_bars(progress)
     if manifest is not None:
-        _decode_manifest(model_id, manifest, out, options, device)
+        _decode_manifest(model_id, manifest, out, options, device, progress)
     elif not inputs:
         raise ConfigError("give audio files or folders to decode, or --manifest FILE.jsonl")
     elif len(inputs) == 1 and not inputs[0].is_dir() and out_dir is None and len(formats) == 1:
         _decode_one(model_id, inputs[0], formats[0], options, lang, device)
     else:
-        _decode_many(model_id, inputs, out_dir or Path("transcripts"), formats, options, lang, device)
+        _decode_many(model_id, inputs, out_dir or Path("transcripts"), formats, options, lang, device, progress)
 
 
 def _beam_options(*, lm: Optional[Path], hotwords: Optional[str], nbest: int, **settings):
@@ -119,26 +126,35 @@ def _skip(message: str) -> None:
 def _decode_one(model: str, path: Path, fmt: str, options, lang: Optional[str], device: str) -> None:
     from sshr_cli.decode.session import decode_one
 
-    sys.stdout.write(decode_one(model, path, fmt, options, lang=lang, warn=_warn, device=device))
+    sys.stdout.write(decode_one(model, path, fmt, options, lang=lang, warn=_warn, device=device,
+                                on_language=_detected))
 
 
-def _decode_many(model: str, inputs: List[Path], out_dir: Path, formats, options, lang, device: str) -> None:
+def _detected(code: str, probability: float) -> None:
+    from sshr_cli.text.languages import language_name
+
+    console.print(f"Detected language: {language_name(code)} ({probability:.2f})", markup=False)
+
+
+def _decode_many(model: str, inputs: List[Path], out_dir: Path, formats, options, lang, device: str,
+                 show_progress: bool) -> None:
     from sshr_cli.decode.run import decode_paths, find_audio
     from sshr_cli.decode.session import audio_seconds
 
     found, _ = find_audio(inputs)
-    with seconds_bar("decoding", audio_seconds(p for p, _ in found)) as advance:
+    with seconds_bar("decoding", audio_seconds(p for p, _ in found), show_progress) as advance:
         report = decode_paths(model, inputs, out_dir, formats, options, lang=lang, progress=advance, warn=_warn,
                               on_skip=_skip, device=device)
     _summary(report, f"{', '.join(formats)} in {out_dir}")
 
 
-def _decode_manifest(model: str, manifest: Path, out: Optional[Path], options, device: str) -> None:
+def _decode_manifest(model: str, manifest: Path, out: Optional[Path], options, device: str,
+                     show_progress: bool) -> None:
     from sshr_cli.decode.run import decode_manifest
     from sshr_cli.decode.session import default_manifest_out, manifest_seconds
 
     out = out or default_manifest_out(manifest)
-    with seconds_bar("decoding", manifest_seconds(manifest)) as advance:
+    with seconds_bar("decoding", manifest_seconds(manifest), show_progress) as advance:
         report = decode_manifest(model, manifest, out, options, progress=advance, warn=_warn, on_skip=_skip,
                                  device=device)
     _summary(report, str(out))

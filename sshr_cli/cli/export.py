@@ -6,12 +6,15 @@ from pathlib import Path
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, quiet_transformers
+from sshr_cli.cli._app import cli_errors, console, examples, quiet_transformers
 
 export_app = typer.Typer(help="Deployable exports of a checkpoint.", no_args_is_help=True)
 
 
-@export_app.command("onnx")
+@export_app.command("onnx", epilog=examples(
+    "sshr export onnx exp/cv_sshr --out exp/cv_sshr/onnx",
+    "sshr export onnx exp/cv_sshr/best --out deploy/onnx-int8 --int8",
+    "sshr decode clip.wav --model deploy/onnx-int8"))
 @cli_errors
 def export_onnx_command(
     model: str = typer.Argument(..., help="Run folder, checkpoint folder or Hub id."),

@@ -8,7 +8,13 @@ from typing import List, Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, quiet_transformers, split_csv
+from sshr_cli.cli._app import cli_errors, console, examples, quiet_transformers, split_csv
+from sshr_cli.cli._progress import library_bars, progress_option
+
+EXAMPLES = examples(
+    "sshr finetune",
+    "sshr finetune --langs en,de --set train.lr=5e-5 --dry-run",
+    "sshr finetune --config recipes/synthetic/tiny.yaml --model tiny_encoder --max-steps 50 --no-progress")
 
 
 @cli_errors
@@ -23,7 +29,7 @@ def finetune(
     set_: List[str] = typer.Option([], "--set", help="Override a recipe field: section.key=value (repeatable)."),
     resume: Optional[bool] = typer.Option(None, "--resume/--no-resume",
                                           help="Continue OUT/last/ (default: resume if it exists)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
+    progress: bool = progress_option(),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read the recipe and the data, plan the epoch, print "
                                  "batches, padding, hours, skips and epochs; load no weights, train nothing."),
 ) -> None:
@@ -32,6 +38,7 @@ def finetune(
     from sshr_cli.workspace import load_workspace
 
     quiet_transformers()  # no per-load reports or shard bars between our own lines
+    library_bars(progress)
     main_rank = os.environ.get("RANK", "0") == "0"  # under torchrun, only rank 0 prints
     ws = load_workspace()
     plan = plan_finetune(ws, config=config, data=data, out=out, model=model, langs=split_csv(langs),

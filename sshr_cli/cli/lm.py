@@ -7,12 +7,15 @@ from typing import List, Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console
+from sshr_cli.cli._app import cli_errors, console, examples
 
 lm_app = typer.Typer(help="n-gram language models for beam decoding.", no_args_is_help=True)
 
 
-@lm_app.command("build")
+@lm_app.command("build", epilog=examples(
+    "sshr lm build",
+    "sshr lm build data/en/train.jsonl --order 4 --out lm/en.arpa",
+    "sshr lm build corpus.txt --lang de --prune 1e-7 --out lm/de.arpa"))
 @cli_errors
 def lm_build(
     texts: Optional[List[Path]] = typer.Argument(None, help="Manifests (.jsonl) or text files, one sentence a line."),

@@ -7,7 +7,13 @@ from typing import Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, out, split_csv
+from sshr_cli.cli._app import cli_errors, console, examples, out, split_csv
+from sshr_cli.cli._progress import library_bars, progress_option
+
+EXAMPLES = examples(
+    "sshr push --dry-run",
+    "sshr push exp/cv_sshr --repo my-org/cv-sshr-en-de --private",
+    "sshr push --datasets common_voice --license cc-by-nc-4.0 --no-progress")
 
 
 @cli_errors
@@ -23,6 +29,7 @@ def push(
                                                                   "cc-by-nc-4.0 for facebook/mms-*)."),
     datasets: Optional[str] = typer.Option(None, "--datasets", help="Comma-separated Hub dataset ids for the card."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the files and print the card; no token, no network."),
+    progress: bool = progress_option(),
 ) -> None:
     """Upload a run's best checkpoint with a model card to the Hugging Face Hub (token: HF_TOKEN or `hf auth login`)."""
     from sshr_cli import hub
@@ -33,6 +40,7 @@ def push(
     if dry_run:
         _print_plan(hub.plan_push(run, repo, **card))
         return
+    library_bars(progress)  # huggingface_hub's upload bars
     result = hub.push(run, repo, private=private, revision=revision, commit_message=commit_message, **card)
     console.print(f"pushed {len(result.files)} files to {result.repo_id}: {result.commit_url}", soft_wrap=True,
                   markup=False)

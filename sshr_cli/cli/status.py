@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sshr_cli.cli._app import cli_errors, out
+from sshr_cli.cli._app import cli_errors, examples, out
+
+EXAMPLES = examples("sshr status", "SSHR_EXP_DIR=runs sshr status")
 
 
 @cli_errors

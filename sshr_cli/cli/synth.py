@@ -7,14 +7,16 @@ from typing import Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, split_csv
-from sshr_cli.cli._progress import task_bars
+from sshr_cli.cli._app import cli_errors, console, examples, split_csv
+from sshr_cli.cli._progress import progress_option, task_bars
 
 synth_app = typer.Typer(help="Generate test corpora (espeak-ng speech in real corpus layouts).",
                         no_args_is_help=True)
 
 
-@synth_app.command("commonvoice")
+@synth_app.command("commonvoice", epilog=examples(
+    "sshr synth commonvoice demo_corpus --langs en,de --clips 20",
+    "sshr synth commonvoice . --langs fr --clips 100 --seed 3 --no-progress"))
 @cli_errors
 def synth_commonvoice(
     out_dir: Path = typer.Argument(..., help="Folder to write cv-corpus-<version>/ into."),
@@ -23,20 +25,23 @@ def synth_commonvoice(
     seed: int = typer.Option(0, help="The corpus is a pure function of the seed."),
     version: str = typer.Option("0.1-synthetic", help="Release name: cv-corpus-<version>."),
     jobs: Optional[int] = typer.Option(None, min=1, help="Worker processes (default: all cores)."),
+    progress: bool = progress_option(),
 ) -> None:
     """Write a corpus laid out exactly like a Common Voice release, spoken by espeak-ng."""
     from sshr_cli.data.synthetic import DEFAULT_SPEAKERS_PER_LANG, generate_commonvoice, plan_language
 
     lang_list = split_csv(langs) or []
     total = sum(len(plan_language(lang, clips, DEFAULT_SPEAKERS_PER_LANG, seed)) for lang in lang_list)
-    with task_bars() as task:
+    with task_bars(progress) as task:
         advance = task("speaking", total)
         root_dir = generate_commonvoice(out_dir, lang_list, clips_per_lang=clips, seed=seed, version=version,
                                         jobs=jobs, progress=lambda: advance(1))
     console.print(f"wrote {total} clips in {len(lang_list)} languages to {root_dir}")
 
 
-@synth_app.command("encoder")
+@synth_app.command("encoder", epilog=examples(
+    "sshr synth encoder tiny_encoder",
+    "sshr synth encoder tiny_encoder --layers 2 --hidden 32 --front-end random"))
 @cli_errors
 def synth_encoder(
     out_dir: Path = typer.Argument(..., help="Folder for the HF-format encoder (config.json, model.safetensors)."),

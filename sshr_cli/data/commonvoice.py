@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Sequence
 
 from sshr_cli.data.manifest import SPLITS
 from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.constants import CV_RELEASE
 from sshr_cli.errors import DataError
 
 REQUIRED_COLUMNS = ("path", "sentence")
@@ -125,4 +127,14 @@ def commonvoice_source(corpus_dir: str | Path, langs: Sequence[str] | None = Non
     files = {(lang, split): _split_file(d, lang, split) for lang, d in chosen.items() for split in splits}
     parts = tuple(read_split(path, lang, split) for (lang, split), path in files.items())
     args = {"corpus_dir": str(corpus_dir), "langs": sorted(chosen), "splits": list(splits)}
-    return SourceInput("commonvoice", args, tuple(files.values()), parts)
+    return SourceInput("commonvoice", args, tuple(files.values()), parts, release=release_of(corpus_dir))
+
+
+def release_of(corpus_dir: str | Path) -> str | None:
+    """'cv-corpus-17.0-2024-03-15' for that release folder or one of its language folders; None
+    when neither folder is named like a release (a renamed or hand-made corpus)."""
+    path = Path(corpus_dir)
+    for name in (path.name, path.parent.name):
+        if re.fullmatch(CV_RELEASE, name):
+            return name
+    return None

@@ -216,7 +216,8 @@ def _texts_by_lang(texts: dict[tuple[str, str], str]) -> dict[str, list[str]]:
 
 
 def _report_head(source: SourceInput, options: PrepareOptions, vocab: Vocab) -> dict:
-    return {"units": options.units, "source": source.source,
+    release = {"release": source.release} if source.release else {}
+    return {"units": options.units, "source": source.source, **release,
             "args": {**source.args, "units": options.units, "resample_to_flac": options.resample_to_flac,
                      "min_train_s": options.min_train_s, "max_train_s": options.max_train_s},
             "langs": {}, "vocab_size": len(vocab)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from sshr_cli.data.commonvoice import release_of
 from sshr_cli.data.manifest import SPLITS
 from sshr_cli.text import Vocab
 
@@ -21,6 +22,18 @@ def split_report(rows: list[dict], dropped: Counter, vocab: Vocab) -> dict:
     return {"kept": len(rows), "dropped": dict(sorted((k, v) for k, v in dropped.items() if v)),
             "hours": round(sum(r["duration"] for r in rows) / 3600, HOURS_DIGITS),
             "unk_rate": round(n_unk / n_units, RATE_DIGITS) if n_units else 0.0}
+
+
+def report_dataset(report: dict) -> str | None:
+    """The dataset a prepare_report.json describes: the corpus release ('cv-corpus-17.0-2024-03-15'),
+    else its source ('commonvoice', 'mlsuperb', 'folder'). Reports written before prepare
+    recorded the release get it from the corpus folder they name."""
+    if report.get("release"):
+        return report["release"]
+    if report.get("source") == "commonvoice":
+        corpus = (report.get("args") or {}).get("corpus_dir")
+        return (release_of(corpus) if isinstance(corpus, str) else None) or "commonvoice"
+    return report.get("source")
 
 
 def report_warnings(report: dict) -> list[str]:

@@ -47,3 +47,4 @@ class SourceInput:
     args: dict  # the reader's arguments that change the result (JSON-able)
     index_files: tuple[Path, ...]  # TSVs / transcripts, fingerprinted by size and mtime
     splits: tuple[SplitInput, ...]
+    release: str | None = None  # the corpus release when the folder names one (cv-corpus-17.0-2024-03-15)

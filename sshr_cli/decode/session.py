@@ -56,14 +56,17 @@ def default_manifest_out(manifest: Path) -> Path:
 
 def decode_one(model: str, path: Path, fmt: str, options: DecodeOptions = DecodeOptions(),
                lang: str | None = None, warn: Callable[[str], None] = logger.warning,
-               device: str = "cpu") -> str:
-    """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError."""
+               device: str = "cpu", on_language: Callable[[str, float], None] | None = None) -> str:
+    """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError.
+    `on_language(code, probability)` hears the language head's answer (sshr models only)."""
     from sshr_cli.hub import load_recognizer
 
     rec = load_recognizer(model, device=device, lang=lang)
     t = transcribe(rec, [path], options, warn=warn)[0]
     if t.error:
         raise DataError(t.error)
+    if on_language is not None and t.lang and t.lang_prob is not None:
+        on_language(t.lang, t.lang_prob)
     if not t.text:
         warn(f"{path}: empty transcript: the model emitted only blanks (undertrained, or no speech)")
     return render(t, fmt, decoder_meta(rec, options, lang))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from sshr_cli.data.manifest import SPLITS, report_path
+from sshr_cli.data.report import report_dataset
 from sshr_cli.errors import ConfigError, DataError
 from sshr_cli.score.metrics import UNITS, ScoreResult, score_pairs, with_extra_ids
 
@@ -154,7 +155,7 @@ def _split_of(path: Path, split: Optional[str]) -> str:
     """--split, else DATA/<lang>/<split>.jsonl or Kaldi's data/<split>/text, else the file's stem."""
     if split:
         return split
-    for name in (path.stem, path.resolve().parent.name):
+    for name in (path.stem, path.stem.split(".")[0], path.resolve().parent.name):  # test.hyps -> test
         if name in SPLITS:
             return name
     return path.stem
@@ -180,5 +181,5 @@ def score_files(hyp_path: str | Path, ref_path: str | Path | None = None, unit: 
     pairs, extra = pair_by_id(ref, hyp, unit, lang)
     report = _report_units(ref) or {}
     result = score_pairs(pairs, unit, normalize, split=_split_of(ref.path, split),
-                         dataset=dataset or report.get("source"))
+                         dataset=dataset or report_dataset(report))
     return with_extra_ids(result, extra), why

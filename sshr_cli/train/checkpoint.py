@@ -1,6 +1,6 @@
 """Checkpoint folders: written to a temp folder beside the target, then renamed into place.
 
-    OUT/last/   model (SSHRForCTC.save_pretrained) + train_config.yaml + unigrams.txt + trainer_state.pt
+    OUT/last/   model (SSHRForCTC.save_pretrained) + train_config.yaml + unigrams.txt + README.md + trainer_state.pt
     OUT/best/   the same minus trainer_state.pt (hard links to last/'s files where possible)
 
 A kill -9 at any moment leaves either the previous complete folder or the new one, never a mix;
@@ -22,7 +22,8 @@ import torch
 
 from sshr_cli.errors import CheckpointError
 from sshr_cli.io import atomic_dir
-from sshr_cli.runs import BEST, LAST, RECIPE_FILE, TRAINER_STATE  # noqa: F401  re-export (the run layout)
+from sshr_cli.modelcard.usage import checkpoint_readme
+from sshr_cli.runs import BEST, CHECKPOINT_README, LAST, RECIPE_FILE, TRAINER_STATE  # noqa: F401  re-export
 from sshr_cli.runs import TRAIN_SUMMARY_FILE as SUMMARY_FILE  # update, dev result, units: what this checkpoint is
 from sshr_cli.runs import UNIGRAMS_FILE as UNIGRAMS
 
@@ -35,6 +36,7 @@ def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
         files[SUMMARY_FILE] = summary
     with atomic_dir(folder) as tmp:  # one temp folder for the model files and the trainer state
         model.write_files(tmp, extra=files)
+        (tmp / CHECKPOINT_README).write_text(checkpoint_readme(tmp, folder.parent), encoding="utf-8")
         if trainer_state is not None:
             torch.save(trainer_state, tmp / TRAINER_STATE)
     return folder

@@ -17,13 +17,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sshr_cli.constants import SSHR_CONFIG_KEY
-from sshr_cli.errors import CheckpointError, DataError
-from sshr_cli.runs import (BEST, CONFIG_FILE, RECIPE_FILE, TRAIN_SUMMARY_FILE, is_hub_id, read_json,
-                           read_optional_json, read_yaml, run_config)
+from sshr_cli.constants import CV_HUB_DATASET, CV_RELEASE, SSHR_CONFIG_KEY
+from sshr_cli.errors import DataError
+from sshr_cli.modelcard.facts import CheckpointFacts, checkpoint_facts, shown_path
+from sshr_cli.modelcard.usage import usage
+from sshr_cli.runs import RECIPE_FILE, read_json, read_yaml, run_config
 
 SUMMARY_FILE = "summary.json"
 METRICS = {"wer": "word", "cer": "char", "per": "phone"}  # metric -> unit, as `sshr score` writes
+# metric -> the Hub's metric id (hf.co/metrics). The Hub has no phone error rate; PER is WER's edit
+# distance over phoneme tokens, so it goes under `wer` and its name says PER (phonemes).
+HUB_METRIC = {"wer": "wer", "cer": "cer", "per": "wer"}
+METRIC_QUALIFIER = {"per": "phonemes"}  # added to the model-index name where the id alone would mislead
+LOCAL_DATASET = "local"  # model-index dataset.type when the data's origin is not recorded
 MAX_ERROR_RATE = 10.0  # fraction (1000 %): above this a summary is broken, not a bad model
 TASK = "automatic-speech-recognition"
 CARD_TAGS = (TASK, "sshr", "ctc")
@@ -59,20 +65,6 @@ class ScoreResult:
     lang: str
     error_rate: float  # fraction
     n: int  # reference units (words, chars or phones)
-
-
-@dataclass(frozen=True)
-class CheckpointFacts:
-    arch: str  # "sshr" | "ctc" | the HF architecture name
-    languages: tuple[str, ...]
-    base_model: str | None  # a Hub id, or None
-    encoder: str | None  # as recorded, Hub id or local path
-    vocab_size: int | None
-    sshr: dict  # the "sshr" section of config.json ({} for plain HF checkpoints)
-    units: str | None  # "phonemes" | "chars", from train_summary.json
-    step: int | None  # the optimizer update this checkpoint was saved at
-    best: bool  # a run's best/ (selected on dev), rather than some other checkpoint folder
-    transformers_loadable: bool
 
 
 # ---------------------------------------------------------------- scores
@@ -118,47 +110,6 @@ def _error_rate(path: Path, lang: str, row: dict) -> float:
     return float(rate)
 
 
-# ---------------------------------------------------------------- checkpoint
-def checkpoint_facts(checkpoint_dir: Path, run_dir: Path | None = None) -> CheckpointFacts:
-    """What config.json (and the run's config.yaml, if any) record about the model."""
-    config = read_json(Path(checkpoint_dir) / CONFIG_FILE, CheckpointError, hint="cannot read the checkpoint config")
-    sshr = config.get(SSHR_CONFIG_KEY) or {}
-    archs = config.get("architectures") or []
-    encoder = _recorded_encoder(config, Path(checkpoint_dir), run_dir)
-    arch = sshr.get("arch") or (archs[0] if archs else "unknown")
-    summary = read_optional_json(Path(checkpoint_dir) / TRAIN_SUMMARY_FILE)
-    return CheckpointFacts(
-        arch=arch, languages=tuple(sshr.get("languages") or summary.get("languages") or ()),
-        base_model=encoder if _is_hub_id(encoder) else None,
-        encoder=_shown_path(encoder), vocab_size=config.get("vocab_size"), sshr=sshr,
-        units=summary.get("units"), step=summary.get("step"), best=Path(checkpoint_dir).name == BEST,
-        transformers_loadable=any(a.endswith("ForCTC") for a in archs) and arch != "sshr",
-    )
-
-
-def _recorded_encoder(config: dict, checkpoint_dir: Path, run_dir: Path | None) -> str | None:
-    """The encoder the model was fine-tuned from: model.encoder of the recipe saved with the
-    checkpoint (train_config.yaml) or with the run (config.yaml); else HF's own _name_or_path."""
-    for recipe in (read_yaml(checkpoint_dir / RECIPE_FILE), run_config(run_dir)):
-        model = recipe.get("model")
-        encoder = model.get("encoder") if isinstance(model, dict) else model
-        if isinstance(encoder, str) and encoder:
-            return encoder
-    name = config.get("_name_or_path")
-    return name if isinstance(name, str) and is_hub_id(name) else None
-
-
-def _is_hub_id(name: str | None) -> bool:
-    return bool(name) and is_hub_id(name) and not Path(name).expanduser().exists()
-
-
-def _shown_path(value):
-    """Local paths are shown by their last part only: a card must not publish the user's folders."""
-    if isinstance(value, str) and (value.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", value)):
-        return f"local folder '{Path(value).name}'"
-    return value
-
-
 # ---------------------------------------------------------------- card
 def build_card(checkpoint_dir: Path, run_dir: Path, repo_id: str, license: str | None = None,
                datasets: tuple[str, ...] = ()):
@@ -172,9 +123,9 @@ def build_card(checkpoint_dir: Path, run_dir: Path, repo_id: str, license: str |
     data = ModelCardData(
         language=languages or None, license=license or BASE_MODEL_LICENSES.get(facts.base_model or "", UNKNOWN_LICENSE),
         tags=list(CARD_TAGS), base_model=facts.base_model, pipeline_tag=TASK,
-        datasets=sorted(set(datasets) | {s.dataset for s in scores if s.dataset}) or None,
+        datasets=sorted(set(datasets) | {hub_dataset(s.dataset)[0] for s in scores if s.dataset}) or None,
         library_name="transformers" if facts.transformers_loadable else None,
-        metrics=sorted({s.metric for s in scores}) or None,
+        metrics=sorted({HUB_METRIC[s.metric] for s in scores}) or None,
         model_name=name, eval_results=eval_results(scores) or None,
     )
     recipe = run_config(run_dir) or read_yaml(Path(checkpoint_dir) / RECIPE_FILE)
@@ -193,16 +144,36 @@ def eval_results(scores: list[ScoreResult]) -> list:
         per_split.setdefault(s.split, set()).add(s.source)
     rows = []
     for s in scores:
-        label = f"{s.split.capitalize()} {s.metric.upper()}"
+        qualifiers = [METRIC_QUALIFIER.get(s.metric)]
         if len(per_split[s.split]) > 1:  # two summaries of one split (e.g. with and without an LM)
-            label += f" ({s.source})"
+            qualifiers.append(s.source)
+        label = f"{s.split.capitalize()} {s.metric.upper()}" + _parenthesised(qualifiers)
+        dataset_type, title, release = hub_dataset(s.dataset)
         rows.append(EvalResult(
-            task_type=TASK, task_name="Speech Recognition", dataset_type=s.dataset or "local",
-            dataset_name=f"{s.dataset or 'local data'} ({s.lang})", dataset_config=s.lang,
-            dataset_split=s.split, metric_type=s.metric, metric_value=round(100 * s.error_rate, 2),
+            task_type=TASK, task_name="Speech Recognition", dataset_type=dataset_type,
+            dataset_name=title + _parenthesised([release, s.lang]), dataset_config=s.lang,
+            dataset_split=s.split, metric_type=HUB_METRIC[s.metric], metric_value=round(100 * s.error_rate, 2),
             metric_name=label,
         ))
     return rows
+
+
+def hub_dataset(dataset: str | None) -> tuple[str, str, str | None]:
+    """(model-index dataset.type, a title, the release) for summary.json's dataset:
+    'cv-corpus-17.0-2024-03-15' -> ('common_voice', 'Common Voice 17.0', 'cv-corpus-17.0-2024-03-15')."""
+    if not dataset:
+        return LOCAL_DATASET, "local data", None
+    release = re.fullmatch(CV_RELEASE, dataset)
+    if release:
+        return CV_HUB_DATASET, f"Common Voice {release.group(1)}", dataset
+    if dataset in ("commonvoice", CV_HUB_DATASET):  # a corpus folder not named like a release
+        return CV_HUB_DATASET, "Common Voice", None
+    return dataset, dataset, None
+
+
+def _parenthesised(parts: list[str | None]) -> str:
+    kept = [p for p in parts if p]
+    return f" ({', '.join(kept)})" if kept else ""
 
 
 def check_card(card, expected) -> None:
@@ -228,7 +199,7 @@ def card_body(name: str, repo_id: str, facts: CheckpointFacts, scores: list[Scor
              "## What SSHR is", "", SSHR_PARAGRAPH, "",
              "## Training configuration", "", _config_table(facts, run_config), "",
              "## Results", "", _results_table(scores), "",
-             "## Usage", "", _usage(repo_id, facts)]
+             "## Usage", "", usage(repo_id, facts)]
     return "\n".join(parts) + "\n"
 
 
@@ -263,7 +234,7 @@ def _flatten(data: dict, prefix: str = ""):
 
 
 def _fmt(value) -> str:
-    value = _shown_path(value)
+    value = shown_path(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "(none)"
     return "None" if value is None else str(value)
@@ -272,27 +243,12 @@ def _fmt(value) -> str:
 def _results_table(scores: list[ScoreResult]) -> str:
     if not scores:
         return "No scores yet: run `sshr score` on a held-out set, then push again."
-    rows = [(s.lang, s.split, s.dataset or "local data", s.metric.upper(), f"{100 * s.error_rate:.2f}",
+    rows = [(s.lang, s.split, _dataset_shown(s.dataset), s.metric.upper(), f"{100 * s.error_rate:.2f}",
              f"{s.n} {METRICS[s.metric]}s", s.source) for s in scores]
     return ("Error rates in percent (lower is better), from `sshr score`:\n\n"
             + _table(("language", "split", "dataset", "metric", "error (%)", "reference", "from"), rows))
 
 
-def _usage(repo_id: str, facts: CheckpointFacts) -> str:
-    parts = ["With the sshr command line (`pip install sshr`):", "", "```bash",
-             f"sshr decode clip.wav --model {repo_id}", "```", "", "From Python:", "", "```python",
-             "from itertools import groupby", "",
-             "from sshr_cli.audio import load_audio",
-             "from sshr_cli.hub import load_recognizer",
-             "from sshr_cli.text.units import units_to_text", "",
-             f'rec = load_recognizer("{repo_id}")',
-             'out = rec([load_audio("clip.wav")])  # 16 kHz mono',
-             "ids = out.log_probs[0, : out.lengths[0]].argmax(-1).tolist()  # greedy CTC path",
-             "ids = [i for i, _ in groupby(ids) if i != 0]  # merge repeats, drop the blank (id 0)",
-             "print(units_to_text(rec.vocab.decode(ids)))", "```"]
-    if facts.transformers_loadable:
-        parts += ["", "It is also a plain transformers checkpoint:", "", "```python",
-                  "from transformers import pipeline", "",
-                  f'asr = pipeline("automatic-speech-recognition", model="{repo_id}")',
-                  'print(asr("clip.wav")["text"])', "```"]
-    return "\n".join(parts)
+def _dataset_shown(dataset: str | None) -> str:
+    _, title, release = hub_dataset(dataset)
+    return title + _parenthesised([release])
