@@ -68,7 +68,7 @@ def decode(
                             beam=beam, precision=precision)
     options.check()
     model_id, device = _model(model), _device(device)
-    _runtime(model_id, precision, threads, device)
+    runtime = _runtime(model_id, precision, threads, device)  # checked now, printed once decoding worked
     quiet_transformers()
     library_bars(progress)
     if manifest is not None:
@@ -79,6 +79,7 @@ def decode(
         _decode_one(model_id, inputs[0], formats[0], options, lang, device)
     else:
         _decode_many(model_id, inputs, out_dir or Path("transcripts"), formats, options, lang, device, progress)
+    console.print(runtime)
 
 
 def _beam_options(*, lm: Optional[Path], hotwords: Optional[str], nbest: int, **settings):
@@ -108,11 +109,13 @@ def _device(name: str) -> str:
     return resolve_device(name)
 
 
-def _runtime(model: str, precision: str, threads: Optional[int], device: str) -> None:
+def _runtime(model: str, precision: str, threads: Optional[int], device: str) -> str:
+    """Set the threads and check the precision; the line that says what ran (printed after decoding, so
+    that an error stays the only line)."""
     from sshr_cli.decode.runtime import precision_for, set_threads
 
     used, n = precision_for(model, precision, device), set_threads(threads)
-    console.print(f"precision: {used}" + ("" if str(device).startswith("cuda") else f", {n} CPU thread(s)"))
+    return f"precision: {used}" + ("" if str(device).startswith("cuda") else f", {n} CPU thread(s)")
 
 
 def _warn(message: str) -> None:
