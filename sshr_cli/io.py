@@ -10,13 +10,13 @@ import json
 import os
 from typing import Iterable
 
-from sshr_cli.model.fileio import atomic_dir, atomic_path, read_json, write_json, write_text  # noqa: F401  re-export
+from sshr_cli.model.fileio import atomic_dir, atomic_path, dumps, read_json, write_json, write_text  # noqa: F401  re-export
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
 
 
 def read_text_lines(path: str | os.PathLike) -> list[str]:

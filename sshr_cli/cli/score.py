@@ -27,7 +27,7 @@ def score(
     dataset: Optional[str] = typer.Option(None, help="Dataset name for summary.json (default: prepare_report.json source)."),
 ) -> None:
     """WER/CER/PER per language and per utterance, with sclite-style reports."""
-    import json
+    from sshr_cli.io import dumps
 
     from sshr_cli.score import score_files, write_reports
     from sshr_cli.score.reports import default_out_dir, print_report
@@ -38,4 +38,4 @@ def score(
     write_reports(result, folder)
     console.print(f"wrote summary.json, errs.txt, recogs.txt, per_utt.jsonl to {folder}", markup=False)
     if json_out:
-        out.print(json.dumps(result.summary(), ensure_ascii=False, indent=2), markup=False, soft_wrap=True)
+        out.print(dumps(result.summary(), indent=2), markup=False, soft_wrap=True)

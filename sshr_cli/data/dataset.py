@@ -84,7 +84,8 @@ def load_utterances(data_dir: str | Path, langs: Sequence[str], split: str, voca
     """Read `split` manifests for `langs`; skip (and count) what CTC cannot learn from."""
     utts, skipped = [], SkipReport()
     for lang_id, lang in enumerate(langs):
-        for row in load_manifest(manifest_path(data_dir, lang, split)):
+        bad: list[str] = []
+        for row in load_manifest(manifest_path(data_dir, lang, split), skipped=bad):
             if "units" not in row:
                 raise DataError(f"{manifest_path(data_dir, lang, split)}: row {row['id']} has no 'units'; "
                                 f"re-run `sshr prepare` with this version")
@@ -99,6 +100,8 @@ def load_utterances(data_dir: str | Path, langs: Sequence[str], split: str, voca
             else:
                 utts.append(Utterance(str(row["id"]), row["audio_filepath"], duration, lang, lang_id,
                                       labels, row["units"], row.get("text", "")))
+        for where in bad:
+            skipped.add("malformed manifest row", where)
     return utts, skipped
 
 
