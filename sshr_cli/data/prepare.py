@@ -94,9 +94,10 @@ def fingerprint(source: SourceInput, options: PrepareOptions) -> str:
 def _load_state(out_dir: Path) -> dict:
     path = out_dir / WORK_DIR / STATE_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # absent or torn: a cache, rebuilt
         return {}
+    return state if isinstance(state, dict) and isinstance(state.get("report", {}), dict) else {}
 
 
 def _outputs(out_dir: Path, report: dict) -> list[Path]:
