@@ -27,7 +27,7 @@ def _naming(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.filename is None or str(exc.filename).endswith(".tmp"):
+        if exc.filename is None or ".tmp" in str(exc.filename):  # in the temp file or folder: name the output
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
 
