@@ -206,12 +206,19 @@ def _read_with_bases(path: Path, depth: int) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save the recipe as UTF-8") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a recipe is a mapping of sections (model:, data:, optim:, schedule:, train:)")
     base = data.pop("base", None)
     if base is None:
         return data
+    if not isinstance(base, str) or not base.strip() or "\x00" in base:
+        raise ConfigError(f"{path}: base must be the file name of another recipe (e.g. base: ../base.yaml), "
+                          f"got {base!r}")
     base_path = (path.parent / base).resolve()
     if not base_path.is_file():
         raise ConfigError(f"{path}: base {base} not found (looked for {base_path})")

@@ -182,10 +182,15 @@ def run_chars_pipeline(run: Runner, opts: DemoOptions, result: DemoResult) -> No
     result.chars_lm_summary = read_json(cwd / CHARS_RUN / "score_lm" / "summary.json", DataError)
 
 
-def run_demo(opts: DemoOptions, echo: Callable[[str], None] = print, capture: bool = False) -> DemoResult:
-    """Run every stage in `opts.out_dir` (created if needed; re-runs reuse finished work)."""
+def open_workdir(opts: DemoOptions) -> None:
+    """Check the options and create the working folder: what can fail before anything is printed."""
     opts.check()
     opts.out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def run_demo(opts: DemoOptions, echo: Callable[[str], None] = print, capture: bool = False) -> DemoResult:
+    """Run every stage in `opts.out_dir` (created if needed; re-runs reuse finished work)."""
+    open_workdir(opts)
     result = DemoResult(opts.out_dir)
     run = Runner(opts.out_dir.resolve(), echo, capture, opts.progress)
     try:

@@ -10,13 +10,13 @@ import json
 import os
 from typing import Iterable
 
-from sshr_cli.model.fileio import atomic_dir, atomic_path, read_json, write_json, write_text  # noqa: F401  re-export
+from sshr_cli.model.fileio import atomic_dir, atomic_path, dumps, read_json, write_json, write_text  # noqa: F401  re-export
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
 
 
 def read_text_lines(path: str | os.PathLike) -> list[str]:
@@ -34,3 +34,19 @@ def read_text_lines(path: str | os.PathLike) -> list[str]:
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def check_folder_writable(path: str | os.PathLike) -> None:
+    """An OSError now (ENOTDIR, EACCES, EROFS) if folder `path` could not be created or written, before
+    long work whose results would go there; creates nothing."""
+    import errno
+    from pathlib import Path
+
+    path = Path(path).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        read_only = os.statvfs(existing).f_flag & os.ST_RDONLY
+        code = errno.EROFS if read_only else errno.EACCES
+        raise OSError(code, os.strerror(code), str(existing))

@@ -12,12 +12,13 @@ write binaries, so only the ARPA is written (KenLM's own build_binary can conver
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sshr_cli.errors import ConfigError, DataError, require
-from sshr_cli.io import atomic_path, read_jsonl
+from sshr_cli.io import atomic_path, read_text_lines
 from sshr_cli.text import normalize
 from sshr_cli.text.units import units_to_text
 
@@ -66,19 +67,21 @@ def read_sentences(paths: Sequence[str | Path], options: LMOptions) -> Iterator[
         elif options.field == "units":
             raise ConfigError(f"{path}: --field units needs manifests (.jsonl) with a units field")
         else:
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            for line in read_text_lines(path):  # not UTF-8: a DataError naming the byte (never replaced silently)
                 text = normalize(line, options.lang)
                 if text:
                     yield text
 
 
 def _manifest_sentences(path: Path, key: str) -> Iterator[str]:
-    try:
-        rows = read_jsonl(path)
-    except ValueError as exc:
-        raise DataError(f"{path}: not JSONL ({exc})") from exc
-    for n, row in enumerate(rows, 1):
-        if key not in row:
+    for n, line in enumerate(read_text_lines(path), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise DataError(f"{path}:{n}: not JSON ({exc}); expected one JSON object per line") from exc
+        if not isinstance(row, dict) or key not in row:
             raise DataError(f"{path}:{n}: no '{key}' field (manifests from `sshr prepare` have text and units)")
         text = units_to_text(row[key]) if key == "units" else " ".join(str(row[key]).split())
         if text:

@@ -15,7 +15,6 @@ Run bookkeeping (which run is the latest) is sshr's own and lives in `.sshr/stat
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,9 +22,10 @@ from pathlib import Path
 
 from sshr_cli.constants import DEFAULT_DATA_DIR, DEFAULT_ENCODER, DEFAULT_EXP_DIR, WORKSPACE_FILE
 from sshr_cli.errors import ConfigError, DataError
-from sshr_cli.io import write_json
+from sshr_cli.io import read_json, write_json
 
 STATE_FILE = Path(".sshr") / "state.json"
+SETTINGS = {"paths": ("data", "exp", "commonvoice"), "defaults": ("model",)}  # sshr.toml: table -> string keys
 ENV = {"data": "SSHR_DATA_DIR", "exp": "SSHR_EXP_DIR", "commonvoice": "SSHR_COMMONVOICE_DIR",
        "model": "SSHR_MODEL"}
 CV_RELEASE_GLOB = "cv-corpus-*"
@@ -87,7 +87,10 @@ class Workspace:
         return (self.root / run) if run and (self.root / run).exists() else None
 
     def record_run(self, run_dir: Path) -> None:
-        state = self._state()
+        try:
+            state = self._state()
+        except DataError:  # a corrupt record is sshr's own: start it again rather than fail a finished run
+            state = {}
         try:
             rel = str(Path(run_dir).resolve().relative_to(self.root.resolve()))
         except ValueError:
@@ -100,7 +103,10 @@ class Workspace:
 
     def _state(self) -> dict:
         path = self.root / STATE_FILE
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        state = read_json(path, DataError, hint=f"sshr rewrites it: delete {STATE_FILE} (it only records which run is the latest)")
+        return state if isinstance(state, dict) else {}
 
 
 def _release_key(path: Path) -> tuple:
@@ -127,4 +133,23 @@ def load_workspace(root: str | Path | None = None) -> Workspace:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from exc
+    check_settings(settings, path)
     return Workspace(root, settings)
+
+
+def check_settings(settings: dict, path: Path) -> None:
+    """sshr.toml's known tables and keys have the right types (SETTINGS); unknown ones are left alone."""
+    for section, keys in SETTINGS.items():
+        table = settings.get(section)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: `{section}` must be a table ([{section}] with {', '.join(keys)} = \"...\"), "
+                              f"got {type(table).__name__} {table!r}")
+        for key in keys:
+            value = table.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{path}: [{section}] {key} must be a string (a quoted path or id), "
+                                  f"got {type(value).__name__} {value!r}")

@@ -226,6 +226,12 @@ def score_chars_vs_phonemes(world, inp):
     return ["score", "--hyp", hyp, "--ref", data / "en" / "test.jsonl", "--out-dir", "out"]
 
 
+def score_corrupt_report(world, inp):
+    args = score_chars_vs_phonemes(world, inp)
+    (inp / "data" / "prepare_report.json").write_text(CORRUPT_JSON, encoding="utf-8")
+    return args
+
+
 def lm_latin1(world, inp):
     (inp / "corpus.txt").write_bytes("un café au lait\nstraße und café\n".encode("latin-1"))
     return ["lm", "build", "--text", inp / "corpus.txt", "--order", "2", "--out", "out/lm.arpa"]
@@ -290,54 +296,54 @@ SLOW = pytest.mark.slow
 ISSUE_CASES = [
     # ---- silently wrong today
     pytest.param(Case("prepare", prepare_truncated_mp3, r"cut", clean_ok=mp3_duration_is_what_decodes),
-                 id="prepare-mp3-cut-in-half", marks=xfail("exit 0; the manifest keeps the mp3 header's ~3 s, ~1.5 s decodes")),
+                 id="prepare-mp3-cut-in-half"),
     pytest.param(Case("decode", decode_nonfinite(math.nan), r"bad\.wav|NaN|finite", check=stdout_json_is_strict),
-                 id="decode-nan-sample-json", marks=xfail("exit 0, empty text, a bare NaN language_probability (invalid JSON)")),
+                 id="decode-nan-sample-json"),
     pytest.param(Case("decode", decode_nonfinite(math.inf), r"bad\.wav|inf|finite", check=stdout_json_is_strict),
-                 id="decode-inf-sample-json", marks=xfail("exit 0, empty text, a bare NaN language_probability (invalid JSON)")),
+                 id="decode-inf-sample-json"),
     pytest.param(Case("decode", decode_batch_with_inf, r"bad\.wav", check=json_outputs_are_strict),
-                 id="decode-batch-inf-clip-skipped", marks=xfail("exit 0, 'decoded 2 file(s)': the inf clip is not skipped")),
+                 id="decode-batch-inf-clip-skipped"),
     pytest.param(Case("lm", lm_latin1, r"corpus\.txt"),
-                 id="lm-build-latin1-text", marks=xfail("exit 0, café becomes caf without a word")),
+                 id="lm-build-latin1-text"),
     pytest.param(Case("score", score_chars_vs_phonemes, r"unit|phon"),
                  id="score-char-hyps-phoneme-refs"),  # one line today
     # ---- OSError: read-only / full outputs
     pytest.param(Case("prepare", prepare_out(lambda inp: a_file(inp) / "out"), r"afile"),
-                 id="prepare-out-under-a-file", marks=xfail("NotADirectoryError traceback")),
+                 id="prepare-out-under-a-file"),
     pytest.param(Case("prepare", prepare_out(lambda inp: "/sys/sshr-bad-inputs/out"), r"/sys/sshr-bad-inputs"),
-                 id="prepare-out-not-writable", marks=xfail("PermissionError (EPERM) traceback")),
+                 id="prepare-out-not-writable"),
     pytest.param(Case("prepare", prepare_out(lambda inp: "out"), r"out|space|large", file_limit=200),
-                 id="prepare-out-disk-full", marks=xfail("OSError (EFBIG) traceback")),
+                 id="prepare-out-disk-full"),
     pytest.param(Case("finetune", finetune_out(lambda inp: a_file(inp) / "run"), r"afile"),
-                 id="finetune-out-under-a-file", marks=[SLOW, xfail("NotADirectoryError traceback")]),
+                 id="finetune-out-under-a-file", marks=SLOW),
     pytest.param(Case("finetune", finetune_out(lambda inp: "out/run"), r"out/run|space|large",
                       file_limit=1_500_000),  # the encoder (1.0 MB) fits; trainer_state.pt (1.7 MB) does not
-                 id="finetune-checkpoint-disk-full", marks=[SLOW, xfail("RuntimeError traceback from torch.save (inline_container.cc)")]),
+                 id="finetune-checkpoint-disk-full", marks=SLOW),
     pytest.param(Case("decode", decode_out_dir(lambda inp: a_file(inp) / "out"), r"afile"),
-                 id="decode-out-dir-under-a-file", marks=xfail("NotADirectoryError traceback")),
+                 id="decode-out-dir-under-a-file"),
     pytest.param(Case("decode", decode_out_dir(lambda inp: "/sys/sshr-bad-inputs"), r"/sys/sshr-bad-inputs"),
-                 id="decode-out-dir-not-writable", marks=xfail("PermissionError (EPERM) traceback")),
+                 id="decode-out-dir-not-writable"),
     pytest.param(Case("decode", decode_out_dir(lambda inp: "out"), r"out|space|large", file_limit=0),
-                 id="decode-out-dir-disk-full", marks=xfail("OSError (EFBIG) traceback")),
+                 id="decode-out-dir-disk-full"),
     # ---- JSONDecodeError
     pytest.param(Case("finetune", finetune_data(lambda d: (d / "vocab.json").write_text(CORRUPT_JSON)), r"vocab\.json"),
-                 id="finetune-corrupt-vocab", marks=[SLOW, xfail("JSONDecodeError traceback")]),
+                 id="finetune-corrupt-vocab", marks=SLOW),
     pytest.param(Case("decode", decode_ckpt_file("vocab.json", CORRUPT_JSON), r"vocab\.json"),
-                 id="decode-corrupt-vocab", marks=xfail("JSONDecodeError traceback")),
+                 id="decode-corrupt-vocab"),
     pytest.param(Case("decode", decode_ckpt_file("config.json", CORRUPT_JSON), r"config\.json"),
-                 id="decode-corrupt-config", marks=xfail("JSONDecodeError traceback")),
+                 id="decode-corrupt-config"),
     pytest.param(Case("status", status_state(CORRUPT_JSON), r"state\.json", protect=(".sshr",)),
-                 id="status-corrupt-state", marks=xfail("JSONDecodeError traceback")),
+                 id="status-corrupt-state"),
     pytest.param(Case("finetune", finetune_torn_metrics, r"metrics\.jsonl", protect=()),
-                 id="finetune-resume-torn-metrics-line", marks=[SLOW, xfail("JSONDecodeError traceback")]),
+                 id="finetune-resume-torn-metrics-line", marks=SLOW),
     # ---- wrong field types, worker errors, LMs, sshr.toml
     pytest.param(Case("finetune", finetune_data(lambda d: edit_manifest(d / "en" / "train.jsonl", 1, duration="n/a")),
                       r"train\.jsonl|duration"),
-                 id="finetune-manifest-duration-str", marks=[SLOW, xfail("ValueError traceback (float('n/a'))")]),
+                 id="finetune-manifest-duration-str", marks=SLOW),
     pytest.param(Case("decode", decode_manifest_row(1, duration="n/a"), r"test\.jsonl|duration"),
-                 id="decode-manifest-duration-str", marks=xfail("ValueError traceback (float('n/a'))")),
+                 id="decode-manifest-duration-str"),
     pytest.param(Case("finetune", finetune_data(missing_clip_in_copy, "--set", "data.num_workers=1"), r"train1\.wav"),
-                 id="finetune-worker-missing-clip", marks=[SLOW, xfail("the DataError comes wrapped in DataLoader's 'Original Traceback'")]),
+                 id="finetune-worker-missing-clip", marks=SLOW),
     pytest.param(Case("decode", decode_garbage_lm("--decoder", "pyctcdecode", "--workers", "0"), r"lm\.bin"),
                  id="decode-garbage-lm-pyctcdecode"),  # one line today
     pytest.param(Case("decode", decode_garbage_lm("--decoder", "flashlight"), r"lm\.bin"),
@@ -345,12 +351,12 @@ ISSUE_CASES = [
     pytest.param(Case("decode", decode_garbage_lm("--decoder", "pyctcdecode", "--workers", "2"), r"lm\.bin"),
                  id="decode-garbage-lm-process-pool"),  # one line today
     pytest.param(Case("status", with_toml('paths = "data"\n', "status"), r"sshr\.toml", protect=("sshr.toml",)),
-                 id="status-toml-paths-is-a-string", marks=xfail("AttributeError traceback")),
+                 id="status-toml-paths-is-a-string"),
 ]
 
 OWN_CASES = [  # own: beyond the issue's list
     pytest.param(Case("synth", lambda w, i: ["synth", "encoder", a_file(i) / "enc"], r"afile"),
-                 id="synth-encoder-out-under-a-file", marks=xfail("NotADirectoryError traceback")),
+                 id="synth-encoder-out-under-a-file"),
     pytest.param(Case("synth", in_cwd("synth", "commonvoice", "out", "--langs", "zz", "--clips", "3"), r"zz"),
                  id="synth-cv-unknown-language"),
     pytest.param(Case("prepare", lambda w, i: ["prepare", "folder", a_file(i, "notes.txt").parent / "nowhere",
@@ -358,9 +364,9 @@ OWN_CASES = [  # own: beyond the issue's list
                  id="prepare-folder-missing"),
     pytest.param(Case("finetune", finetune_data(lambda d: (d / "prepare_report.json").write_text(CORRUPT_JSON),
                                                 "--set", "train.max_steps=1"), r"prepare_report\.json"),
-                 id="finetune-corrupt-prepare-report", marks=[SLOW, xfail("JSONDecodeError traceback")]),
+                 id="finetune-corrupt-prepare-report", marks=SLOW),
     pytest.param(Case("decode", decode_manifest_row(0, audio_filepath=["not", "a", "path"]), r"test\.jsonl|audio_filepath"),
-                 id="decode-manifest-path-is-a-list", marks=xfail("TypeError traceback")),
+                 id="decode-manifest-path-is-a-list"),
     pytest.param(Case("score", lambda w, i: ["score", "--hyp", _write(i / "h.jsonl", '{"id": "a", "pred_text": 5}\n'),
                                              "--ref", _write(i / "r.txt", "a hello\n"), "--out-dir", "out"],
                       r"h\.jsonl|pred_text"),
@@ -373,7 +379,7 @@ OWN_CASES = [  # own: beyond the issue's list
                  id="lm-order-zero"),
     pytest.param(Case("lm", lambda w, i: ["lm", "build", "--text", _write(i / "t.txt", "a b\n"),
                                           "--out", a_file(i) / "lm.arpa"], r"afile"),
-                 id="lm-out-under-a-file", marks=xfail("FileExistsError traceback")),
+                 id="lm-out-under-a-file"),
     pytest.param(Case("push", push_run(lambda r: (r / "best" / "config.json").write_text(CORRUPT_JSON)),
                       r"config\.json"),
                  id="push-dry-run-corrupt-config"),
@@ -383,21 +389,32 @@ OWN_CASES = [  # own: beyond the issue's list
     pytest.param(Case("analyze", analyze_data(lambda d: edit_manifest(d / "en" / "train.jsonl", 0, duration="n/a")),
                       r"train\.jsonl|duration"),
                  id="analyze-manifest-duration-str",
-                 marks=[SLOW, xfail("exit 0; the row with duration 'n/a' is used without a word")]),
+                 marks=SLOW),
     pytest.param(Case("analyze", analyze_data(lambda d: (d / "en" / "dev.jsonl").write_text(CORRUPT_JSON)),
                       r"dev\.jsonl"),
                  id="analyze-corrupt-manifest", marks=SLOW),
     pytest.param(Case("demo", in_cwd("demo", "--budget-minutes", "0", "--out", "out"), r"budget"),
                  id="demo-budget-zero",
-                 marks=[SLOW, xfail("the banner is printed before the flag check: 2 stderr lines")]),
+                 marks=SLOW),
     pytest.param(Case("demo", lambda w, i: ["demo", "--out", a_file(i) / "demo", "--clips", "10", "--max-steps", "1"],
                       r"afile"), id="demo-out-under-a-file",
-                 marks=[SLOW, xfail("NotADirectoryError traceback")]),
+                 marks=SLOW),
     pytest.param(Case("status", with_toml("[paths]\ndata = 5\n", "status"), r"sshr\.toml|data", protect=("sshr.toml",)),
-                 id="status-toml-data-is-a-number", marks=xfail("TypeError traceback")),
+                 id="status-toml-data-is-a-number"),
     pytest.param(Case("status", lambda w, i: (_write(i.parent / "data" / "prepare_report.json", CORRUPT_JSON),
                                               ["status"])[1], r"prepare_report\.json", protect=("in", "data")),
                  id="status-corrupt-prepare-report"),
+    # found while fixing issue 18
+    pytest.param(Case("decode", decode_manifest_row(1, duration=math.nan), r"test\.jsonl.*duration"),
+                 id="decode-manifest-duration-nan"),
+    pytest.param(Case("lm", lambda w, i: ["lm", "build", "--text", _write(i / "t.jsonl", '{"text": "a b"}\n[1, 2]\n'),
+                                          "--order", "2", "--out", "out/lm.arpa"], r"t\.jsonl:2"),
+                 id="lm-build-manifest-line-is-a-list"),
+    pytest.param(Case("score", score_corrupt_report, r"prepare_report\.json"),
+                 id="score-corrupt-prepare-report-beside-the-ref"),
+    pytest.param(Case("finetune", finetune_data(lambda d: edit_manifest(d / "en" / "train.jsonl", 0, text=None)),
+                      r"train\.jsonl:1.*text"),
+                 id="finetune-manifest-text-null", marks=SLOW),
 ]
 
 TEN_COMMANDS = {"synth", "prepare", "finetune", "decode", "score", "lm", "push", "analyze", "demo", "status"}
@@ -487,10 +504,8 @@ def _jsonl(rows) -> bytes:
     return "".join(json.dumps(r, allow_nan=True) + "\n" for r in rows).encode("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason=XF + "a line that is not an object raises TypeError; rows with "
-                   "wrong-typed or non-finite fields (duration null, 'n/a', NaN) are returned unchecked")
 @FUZZ
-@example(blob=b"null\n")  # found by this test; pinned so the xfail is strict whatever hypothesis draws
+@example(blob=b"null\n")  # found by this test (a TypeError before issue 18's fix); pinned
 @example(blob=b'{"id": "a", "audio_filepath": "/a.wav", "duration": "n/a", "text": "a", "lang": "en"}\n')
 @given(blob=st.binary(max_size=300) | st.lists(MANIFEST_ROW | JSON_VALUES, max_size=5).map(_jsonl))
 def test_manifest_reader_fuzz(blob, tmp_path):
@@ -522,9 +537,9 @@ def _yaml_doc(entries) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason=XF + "a recipe that is not UTF-8 raises UnicodeDecodeError")
 @FUZZ
 @example(blob=b"\x80model: {}\n")  # found by this test; pinned
+@example(blob=b"base:\n (:")  # found by this test while fixing issue 18 (base: a mapping): pinned
 @given(blob=st.binary(max_size=200) |
        st.lists(st.tuples(YAML_KEYS, st.lists(st.tuples(YAML_KEYS, YAML_SCALARS), max_size=3)), max_size=4).map(_yaml_doc))
 def test_recipe_reader_fuzz(blob, tmp_path):

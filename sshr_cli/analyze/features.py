@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,6 +13,7 @@ from sshr_cli.analyze.labels import FRAME_STRIDE_SAMPLES, frame_labels
 from sshr_cli.audio import load_audio
 from sshr_cli.constants import SAMPLE_RATE_HZ, SSHR_CONFIG_KEY
 from sshr_cli.errors import CheckpointError, DataError
+from sshr_cli.io import read_json
 
 
 @dataclass
@@ -45,7 +45,7 @@ def load_encoder(name_or_path: str, device: str = "cpu") -> Encoder:
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
         raise CheckpointError(f"{folder} has no config.json; expected an HF encoder, HF *ForCTC or sshr checkpoint folder")
-    config = json.loads(cfg_path.read_text(encoding="utf-8"))
+    config = read_json(cfg_path, CheckpointError, hint="expected an HF encoder, HF *ForCTC or sshr checkpoint folder")
     if SSHR_CONFIG_KEY in config:
         from sshr_cli.model.sshr import SSHRForCTC
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from sshr_cli.cli._app import cli_errors, console, examples, quiet_transformers, split_csv
 from sshr_cli.cli._progress import library_bars, progress_option, seconds_bar
@@ -119,11 +120,11 @@ def _runtime(model: str, precision: str, threads: Optional[int], device: str) ->
 
 
 def _warn(message: str) -> None:
-    console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
 def _skip(message: str) -> None:
-    console.print(f"[yellow]skipped:[/] {message}", soft_wrap=True)
+    console.print(f"[yellow]skipped:[/] {escape(message)}", soft_wrap=True)
 
 
 def _decode_one(model: str, path: Path, fmt: str, options, lang: Optional[str], device: str) -> None:

@@ -28,10 +28,11 @@ def demo(
     progress: bool = progress_option(),
 ) -> None:
     """Run the whole pipeline on a generated corpus (CPU, no network), as the commands you would type."""
-    from sshr_cli.demo import INTRO, DemoOptions, print_summary, run_demo
+    from sshr_cli.demo import INTRO, DemoOptions, open_workdir, print_summary, run_demo
 
     opts = DemoOptions(out_dir=out, langs=tuple(split_csv(langs) or ()), budget_minutes=budget_minutes,
                        clips_per_lang=clips, max_steps=max_steps, with_chars=chars, progress=progress)
+    open_workdir(opts)  # bad options fail in one line, before the banner
     console.print(INTRO)
     result = run_demo(opts, echo=console.print)
     print_summary(result, opts, console)

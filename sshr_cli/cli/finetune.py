@@ -1,4 +1,7 @@
-"""`sshr finetune`: plan the run (recipe, data, encoder, run folder), print it, train."""
+"""`sshr finetune`: plan the run (recipe, data, encoder, run folder), print it, train.
+
+The run's narrative (the recipe, progress, skips, results) is its output, on stdout; stderr carries
+only an error's one line, so a failure late in a run is still one line there."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from sshr_cli.cli._app import cli_errors, console, examples, quiet_transformers, split_csv
+from sshr_cli.cli._app import cli_errors, examples, out as report, quiet_transformers, split_csv
 from sshr_cli.cli._progress import library_bars, progress_option
 
 EXAMPLES = examples(
@@ -47,18 +50,18 @@ def finetune(
         from sshr_cli.train.dryrun import dry_run as check_run
 
         for line in [*plan.notes, *check_run(plan.request).lines()]:
-            console.print(line, soft_wrap=True)
+            report.print(line, soft_wrap=True)
         return
     if main_rank:
         _announce(plan)
         ws.record_run(plan.request.out_dir)
     from sshr_cli.train.loop import finetune as run_finetune
 
-    result = run_finetune(plan.request, console=console)
+    result = run_finetune(plan.request, console=report)
     if main_rank and result.best_error is not None:
         from sshr_cli.runs import BEST
 
-        console.print(f"best dev {result.metric.upper()} {100 * result.best_error:.2f}% at update "
+        report.print(f"best dev {result.metric.upper()} {100 * result.best_error:.2f}% at update "
                       f"{result.best_step}; checkpoint {result.out_dir / BEST}")
 
 
@@ -67,5 +70,5 @@ def _announce(plan) -> None:
     from sshr_cli.config import dump_yaml
 
     for note in plan.notes:
-        console.print(note, soft_wrap=True)
-    console.print(f"[bold]recipe[/] {plan.recipe_path} -> {plan.request.out_dir}\n{dump_yaml(plan.request.recipe)}")
+        report.print(note, soft_wrap=True)
+    report.print(f"[bold]recipe[/] {plan.recipe_path} -> {plan.request.out_dir}\n{dump_yaml(plan.request.recipe)}")

@@ -35,7 +35,7 @@ def score(
                                 "sctk) is installed, run it and show its counts beside ours."),
 ) -> None:
     """WER/CER/PER per language and per utterance, with sclite-style reports."""
-    import json
+    from sshr_cli.io import dumps
 
     from sshr_cli.score import score_files, write_reports
     from sshr_cli.score.reports import default_out_dir, print_report
@@ -48,7 +48,7 @@ def score(
     if sclite:
         _sclite(result, folder)
     if json_out:
-        out.print(json.dumps(result.summary(), ensure_ascii=False, indent=2), markup=False, soft_wrap=True)
+        out.print(dumps(result.summary(), indent=2), markup=False, soft_wrap=True)
 
 
 def _sclite(result, folder: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from sshr_cli.errors import DataError
+from sshr_cli.io import dumps
 
 MEASURE_CACHE = "durations.jsonl"  # inside the prepare work folder
 MEASURE_CHUNK = 64  # clips per thread task
@@ -55,9 +56,9 @@ class DurationCache:
                 for line in f:
                     try:
                         entry = json.loads(line)
-                    except ValueError:  # a line cut short by an interrupt
+                        self.entries[entry["path"]] = entry
+                    except (ValueError, KeyError, TypeError):  # a line cut short by an interrupt
                         continue
-                    self.entries[entry["path"]] = entry
 
     def get(self, path: Path) -> dict | None:
         entry = self.entries.get(str(path))
@@ -74,7 +75,7 @@ class DurationCache:
         with open(self.path, "a", encoding="utf-8") as f:
             for e in keep:
                 self.entries[e["path"]] = e
-                f.write(json.dumps(e, ensure_ascii=False) + "\n")
+                f.write(dumps(e) + "\n")
 
 
 def _measure_chunk(paths: Sequence[Path]) -> list[dict]:

@@ -8,13 +8,20 @@ A manifest is NeMo-style JSONL, one utterance a line:
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 from sshr_cli.constants import UNITS
 from sshr_cli.errors import DataError
-from sshr_cli.io import read_json, read_jsonl
+from sshr_cli.io import read_json
 
 REQUIRED_FIELDS = ("id", "audio_filepath", "duration", "text", "lang")
+FIELD_TYPES = {"id": (str, int), "audio_filepath": str, "duration": (int, float), "text": str, "lang": str,
+               "raw_text": str, "units": str, "speaker": (str, int, type(None))}  # checked when present; bools refused
+FIELD_KIND = {"id": "a string", "audio_filepath": "a path (a string)", "duration": "a number (seconds)",
+              "text": "a string", "lang": "a language code (a string)", "raw_text": "a string", "units": "a string",
+              "speaker": "a string or null"}  # (or an integer id)
 SPLITS = ("train", "dev", "test")
 
 
@@ -39,20 +46,65 @@ def prepared_langs(data_dir: str | Path) -> list[str]:
                   if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.jsonl")))
 
 
-def load_manifest(path: str | Path) -> list[dict]:
-    """Read a manifest and check the required fields; one-line DataError on bad input."""
+def load_manifest(path: str | Path, skipped: list[str] | None = None) -> list[dict]:
+    """A manifest's rows, each checked once here (check_row): a usable row has every required field,
+    text fields that are text and a finite positive duration. A bad row is a one-line DataError naming
+    the file, line and field; with a `skipped` list, it is left out and described there instead
+    ("train.jsonl:3: duration 'n/a' is not a number"), for batch work that reports its skips."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"manifest not found: {path} (run `sshr prepare` first, or pass the right --data)")
-    try:
-        rows = read_jsonl(path)
-    except ValueError as exc:
-        raise DataError(f"{path}: not JSONL ({exc}); expected one JSON object per line") from exc
-    for n, row in enumerate(rows, 1):
-        missing = [f for f in REQUIRED_FIELDS if f not in row]
-        if missing:
-            raise DataError(f"{path}:{n}: missing field(s) {', '.join(missing)}")
+    rows = []
+    for n, line in enumerate(_lines(path), 1):
+        if not line.strip():
+            continue
+        row, problem = _parse_row(line)
+        if problem is None:
+            rows.append(row)
+        elif skipped is None:
+            raise DataError(f"{path}:{n}: {problem}; fix the row or re-run `sshr prepare`")
+        else:
+            skipped.append(f"{path.name}:{n}: {problem}")
     return rows
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); expected a JSONL manifest "
+                        f"written by `sshr prepare`") from exc
+
+
+def _parse_row(line: str) -> tuple[dict | None, str | None]:
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        return None, f"not JSON ({exc}); expected one JSON object per line"
+    return row, check_row(row)
+
+
+def check_row(row) -> str | None:
+    """What is wrong with a manifest row (None: nothing): the types of FIELD_TYPES, a duration > 0."""
+    if not isinstance(row, dict):
+        return f"a JSON {type(row).__name__}, expected an object with {', '.join(REQUIRED_FIELDS)}"
+    missing = [f for f in REQUIRED_FIELDS if f not in row]
+    if missing:
+        return f"missing field(s) {', '.join(missing)}"
+    for name, types in FIELD_TYPES.items():
+        value = row.get(name)
+        if name in row and (not isinstance(value, types) or isinstance(value, bool)):
+            return f"{name} {_show(value)} is not {FIELD_KIND[name]}"
+    if not row["audio_filepath"].strip():
+        return "audio_filepath is empty"
+    if not (math.isfinite(row["duration"]) and row["duration"] > 0):
+        return f"duration {_show(row['duration'])} is not a finite number of seconds > 0"
+    return None
+
+
+def _show(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)  # as the file spells it (NaN, Infinity, null)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def prepared_units(data_dir: str | Path) -> str:

@@ -44,6 +44,7 @@ from sshr_cli.text.units import text_to_chars
 WORK_DIR = ".prepare"  # caches and state, inside OUT
 STATE_FILE = "state.json"
 DEFAULT_JOBS = os.cpu_count() or 1
+UNREADABLE_EXAMPLES = 5  # unreadable clips named (with the reason) on screen; the report counts them all
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,10 @@ def fingerprint(source: SourceInput, options: PrepareOptions) -> str:
 def _load_state(out_dir: Path) -> dict:
     path = out_dir / WORK_DIR / STATE_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # absent or torn: a cache, rebuilt
         return {}
+    return state if isinstance(state, dict) and isinstance(state.get("report", {}), dict) else {}
 
 
 def _outputs(out_dir: Path, report: dict) -> list[Path]:
@@ -203,7 +205,16 @@ def prepare(source: SourceInput, options: PrepareOptions, progress: Optional[Pro
     report = _write_outputs(out_dir, kept, vocab, _report_head(source, options, vocab))
     _remove_stale(out_dir, state.get("report", {}), report)
     write_json(work / STATE_FILE, {"fingerprint": key, "report": report})
-    return PrepareResult(report, out_dir, False, tuple(report_warnings(report)))
+    return PrepareResult(report, out_dir, False, tuple(report_warnings(report) + unreadable_notes(durations)))
+
+
+def unreadable_notes(durations: dict[str, dict], examples: int = UNREADABLE_EXAMPLES) -> list[str]:
+    """Which clips were dropped as unreadable, and why (the first few): what the report's counts do not say."""
+    errors = sorted(e["error"] for e in durations.values() if "error" in e)
+    notes = [f"dropped unreadable clip {e}" for e in errors[:examples]]
+    if len(errors) > examples:
+        notes.append(f"dropped {len(errors) - examples} more unreadable clip(s) (counted in prepare_report.json)")
+    return notes
 
 
 def _texts_by_lang(texts: dict[tuple[str, str], str]) -> dict[str, list[str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
+
 from sshr_cli.data.commonvoice import release_of
 from sshr_cli.data.manifest import SPLITS
 from sshr_cli.text import Vocab
@@ -63,7 +65,7 @@ def report_table(report: dict):
 def print_report(result: "PrepareResult", console) -> None:
     console.print(report_table(result.report))
     for note in result.warnings:
-        console.print(f"[yellow]warning:[/] {note}", soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     n_files = sum(len(s) for s in result.report["langs"].values())
     if result.up_to_date:
         console.print(f"up to date: {result.out_dir} already holds this result (same arguments and inputs); "

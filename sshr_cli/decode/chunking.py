@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sshr_cli.audio import _unreadable, resample
+from sshr_cli.audio import _unreadable, check_finite, resample
 from sshr_cli.constants import ENCODER_FRAME_STRIDE_S, RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ
 from sshr_cli.errors import ConfigError, DataError
 
@@ -96,7 +96,7 @@ class AudioSource:
                 block = f.read(b - a, dtype="float32", always_2d=True)  # [S, C]
         except Exception as exc:
             raise _unreadable(self.path, exc) from exc
-        wave = resample(block.mean(axis=1), self.source_rate, self.rate)  # [S, C] -> [S]
+        wave = resample(check_finite(self.path, block).mean(axis=1), self.source_rate, self.rate)  # [S, C] -> [S]
         if len(wave) < stop - start:
             wave = np.pad(wave, (0, stop - start - len(wave)))
         return wave[: stop - start]

@@ -108,13 +108,17 @@ def decode_manifest(model, manifest: str | Path, out: str | Path, options: Decod
                     warn: Callable[[str], None] = logger.warning,
                     on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
     """Manifest in, manifest out: each decodable row plus pred_text (pred_units, pred_lang, pred_lang_prob)."""
-    rows = load_manifest(manifest)
+    bad: list[str] = []
+    rows = load_manifest(manifest, skipped=bad)
     if not rows:
-        raise DataError(f"{manifest}: the manifest has no rows")
+        raise DataError(f"{manifest}: the manifest has no usable rows{f' ({bad[0]})' if bad else ''}")
     rec = _recognizer(model, device)
     phonemes = units_are_phonemes(rec)
     preds: dict[int, Transcript] = {}
     report = DecodeReport()
+    for where in bad:  # malformed rows: reported skips (manifest.check_row says what is wrong)
+        report.skipped.append(where)
+        on_skip and on_skip(where)
     for i, t in iter_transcripts(rec, [r["audio_filepath"] for r in rows], options, progress, warn):
         if t.error:
             report.skipped.append(f"{rows[i]['id']}: {t.error}")

@@ -43,10 +43,10 @@ def audio_seconds(paths: Iterable[str | Path]) -> float:
 
 
 def manifest_seconds(manifest: str | Path) -> float:
-    """Total `duration` of a manifest's rows (0 for rows without one)."""
+    """Total `duration` of a manifest's usable rows (bad rows are reported when it is decoded)."""
     from sshr_cli.data.manifest import load_manifest
 
-    return sum(float(r.get("duration", 0.0)) for r in load_manifest(manifest))
+    return sum(r["duration"] for r in load_manifest(manifest, skipped=[]))
 
 
 def default_manifest_out(manifest: Path) -> Path:

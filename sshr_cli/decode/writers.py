@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sshr_cli.decode.result import Transcript
 from sshr_cli.decode.timestamps import clock, segments
 from sshr_cli.errors import ConfigError
-from sshr_cli.io import write_text
+from sshr_cli.io import dumps, write_text
 
 FORMATS = ("txt", "json", "srt", "vtt", "tsv")
 
@@ -44,7 +43,7 @@ def to_json(t: Transcript, meta: dict) -> str:
         **({"nbest": t.nbest} if t.nbest else {}),
         **meta,  # model and decoder settings
     }
-    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    return dumps(obj, indent=2) + "\n"
 
 
 def to_srt(t: Transcript) -> str:

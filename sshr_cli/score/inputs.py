@@ -18,11 +18,14 @@ from typing import Optional
 from sshr_cli.data.manifest import SPLITS, report_path
 from sshr_cli.data.report import report_dataset
 from sshr_cli.errors import ConfigError, DataError
+from sshr_cli.io import read_json
 from sshr_cli.score.metrics import UNITS, ScoreResult, score_pairs, with_extra_ids
 
 UNIT_CHOICES = UNITS + ("auto",)
 REF_FIELD = {"word": "text", "char": "text", "phone": "units"}
 HYP_FIELD = {"word": "pred_text", "char": "pred_text", "phone": "pred_units"}
+PRED_FIELDS = ("pred_text", "pred_units")  # what decode adds to a manifest; every other field is the reference's
+UNIT_NAMES = {"word": "words", "char": "characters", "phone": "phonemes"}
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,8 @@ def _report_units(ref: Transcripts) -> Optional[dict]:
     report = report_path(ref.path.resolve().parent.parent)
     if ref.kind != "jsonl" or not report.is_file():
         return None
-    try:
-        return json.loads(report.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
+    report_data = read_json(report, DataError, hint="re-run `sshr prepare`, or pass --unit")
+    return report_data if isinstance(report_data, dict) else None
 
 
 def choose_unit(unit: str, ref: Transcripts, hyp: Transcripts) -> tuple[str, str]:
@@ -125,16 +126,27 @@ def _lang(ref: Transcripts, hyp: Transcripts, utt_id: str, default: Optional[str
 
 
 def _hyp_fields(ref: Transcripts, hyp: Transcripts, unit: str) -> tuple[str, ...]:
-    """pred_X when any line has it (then a line without it is a missing hypothesis), else X."""
+    """pred_X when any line has it (then a line without it is a missing hypothesis). X only in a file
+    with no pred_* field at all: a decode manifest's text/units are the reference's, copied, and
+    scoring them would score the reference against itself."""
     if hyp.kind == "kaldi":
         return ("text",)
     pred, plain = HYP_FIELD[unit], REF_FIELD[unit]
     if hyp is ref or any(pred in row for row in hyp.rows.values()):
         return (pred,)
+    has = sorted({f for row in hyp.rows.values() for f in PRED_FIELDS if f in row})
+    if has:
+        raise DataError(f"{hyp.path}: the hypotheses carry {' and '.join(has)} ({_kind(has)}) but {unit} scoring "
+                        f"needs {pred}: the reference {ref.path.name} is scored in {UNIT_NAMES[unit]}; decode with a "
+                        f"model of those units, or pass --unit {'char' if unit == 'phone' else 'phone'}")
     if any(plain in row for row in hyp.rows.values()):
         return (plain,)
     raise DataError(f"{hyp.path}: no line has a {pred} or {plain} field for {unit} scoring "
                     "(pick another --unit, or pass the right file)")
+
+
+def _kind(fields: list[str]) -> str:
+    return " and ".join(UNIT_NAMES["phone" if f == "pred_units" else "char"] for f in fields)
 
 
 def pair_by_id(ref: Transcripts, hyp: Transcripts, unit: str, lang: Optional[str] = None):

@@ -125,6 +125,7 @@ class PhonemeCache:
                 saved = json.loads(self.path.read_text(encoding="utf-8"))
             except ValueError:
                 saved = {}
+            saved = saved if isinstance(saved, dict) else {}
             if saved.get("voice") == self.voice:
                 self.table = saved.get("units", {})
 

@@ -20,7 +20,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from sshr_cli.errors import CheckpointError
+from sshr_cli.errors import CheckpointError, as_os_error
 from sshr_cli.io import atomic_dir
 from sshr_cli.modelcard.usage import checkpoint_readme
 from sshr_cli.runs import BEST, CHECKPOINT_README, LAST, RECIPE_FILE, TRAINER_STATE  # noqa: F401  re-export
@@ -35,11 +35,47 @@ def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
     if summary is not None:
         files[SUMMARY_FILE] = summary
     with atomic_dir(folder) as tmp:  # one temp folder for the model files and the trainer state
-        model.write_files(tmp, extra=files)
+        try:
+            model.write_files(tmp, extra=files)
+        except Exception as exc:  # safetensors reports a full disk as SafetensorError("... (os error 27)")
+            os_error = as_os_error(exc, folder)
+            if os_error is None or os_error is exc:
+                raise
+            raise os_error from exc
         (tmp / CHECKPOINT_README).write_text(checkpoint_readme(tmp, folder.parent), encoding="utf-8")
         if trainer_state is not None:
-            torch.save(trainer_state, tmp / TRAINER_STATE)
+            save_torch(trainer_state, tmp / TRAINER_STATE)
     return folder
+
+
+class _Recorder:
+    """A file object that keeps the OSError of a failed write: torch.save turns it into a RuntimeError
+    ("inline_container.cc ... unexpected pos") that no longer says the disk is full."""
+
+    def __init__(self, f):
+        self.f, self.error = f, None
+
+    def write(self, data) -> int:
+        try:
+            return self.f.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+def save_torch(obj, path: Path) -> None:
+    """torch.save, where a failed write is the OSError it was (ENOSPC, EFBIG, ...) naming `path`."""
+    with open(path, "wb") as f:
+        out = _Recorder(f)
+        try:
+            torch.save(obj, out)
+        except RuntimeError:
+            if out.error is None:
+                raise
+            raise OSError(out.error.errno, out.error.strerror, str(path)) from out.error
 
 
 def promote_to_best(last: Path, best: Path) -> Path:

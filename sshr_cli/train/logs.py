@@ -5,13 +5,44 @@ and at the end a PNG of the train/dev curves. Only rank 0 creates any of them.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
-from sshr_cli.io import atomic_path, read_jsonl, write_jsonl
+from sshr_cli.errors import DataError
+from sshr_cli.io import atomic_path, dumps, read_text_lines, write_jsonl
 
 METRICS_FILE = "metrics.jsonl"
 CURVES_FILE = "curves.png"
 TB_DIR = "tb"
+
+
+def read_metrics(path: Path) -> tuple[list[dict], str | None]:
+    """metrics.jsonl's rows, and its last line if a killed run left it cut short (dropped); a bad
+    line before the last one is a DataError."""
+    lines = [x for x in read_text_lines(path) if x.strip()]
+    rows = []
+    for n, line in enumerate(lines, 1):
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        elif n == len(lines):
+            return rows, line[:60]
+        else:
+            raise DataError(f"{path}:{n}: not a JSON object; delete the line (or the file) to go on")
+    return rows, None
+
+
+def _finite_or_null(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    return value
 
 
 class MetricsLog:
@@ -19,8 +50,12 @@ class MetricsLog:
 
     def __init__(self, out_dir: Path, resume_step: int | None = None, tensorboard: bool = True):
         self.path = out_dir / METRICS_FILE
+        self.notes: list[str] = []  # what the caller should say (a torn last line dropped)
         if self.path.is_file():
-            keep = [r for r in read_jsonl(self.path) if resume_step is not None and r.get("step", 0) <= resume_step]
+            rows, torn = read_metrics(self.path)
+            if torn:
+                self.notes.append(f"{self.path}: dropped its last line, cut short by an interrupted run ({torn!r})")
+            keep = [r for r in rows if resume_step is not None and r.get("step", 0) <= resume_step]
             write_jsonl(self.path, keep)
         self.tb = None
         if tensorboard:
@@ -29,8 +64,9 @@ class MetricsLog:
             self.tb = SummaryWriter(str(out_dir / TB_DIR), purge_step=(resume_step + 1) if resume_step else None)
 
     def write(self, row: dict) -> None:
+        row = _finite_or_null(row)  # strict JSON: a NaN/inf loss is logged as null
         with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
         if self.tb is not None:
             split = row.get("split", "train")
             for key, value in _flat(row).items():
@@ -86,7 +122,7 @@ def plot_curves(out_dir: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = read_jsonl(path)
+    rows, _ = read_metrics(path)
     train = [r for r in rows if r.get("split") == "train"]
     dev = [r for r in rows if r.get("split") == "dev"]
     fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from rich.markup import escape
 
 from sshr_cli.config import RunConfig, dump_yaml
 from sshr_cli.data.manifest import check_langs, prepared_units, vocab_path
@@ -33,7 +34,8 @@ from sshr_cli.train import distributed
 from sshr_cli.train.evaluate import METRIC_OF_UNITS, DevResult, evaluate_dev
 from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
 from sshr_cli.train.request import FinetuneRequest  # noqa: F401  re-export
-from sshr_cli.train.resume import State, restore, resume_folder, resumed_recipe, trainer_state
+from sshr_cli.train.resume import (State, extend_schedule, replan, restore, resume_folder, resumed_recipe,
+                                   saved_recipe, trainer_state)
 from sshr_cli.train.setup import autocast, build_model, build_optim, load_data, make_loader
 from sshr_cli.train.speed import compile_regions, pad_to_multiple
 from sshr_cli.train.window import MetricsWindow
@@ -76,6 +78,7 @@ class Trainer:
         self._consecutive_bad = 0
         self._rng_to_restore = None
         self._warned_data_wait = False
+        self._extension = None  # a raised max_steps on resume: what to say (and log in metrics.jsonl)
         resume_from = resume_folder(self.out, req.resume, info)
         self.cfg = cfg = resumed_recipe(req.recipe, resume_from, self.out)
         self.units = prepared_units(req.data_dir)
@@ -88,7 +91,7 @@ class Trainer:
         ckpt.seed_everything(cfg.train.seed + info.rank)  # dropout/masking differ between ranks
         self.data = load_data(cfg, req.data_dir, self.langs, self.vocab, self.model, info)
         for line in self.data.skip_lines:
-            self.say(f"[yellow]{line}[/]")
+            self.say(f"[yellow]{escape(line)}[/]")
         self.opt = build_optim(self.model, cfg, info)
         if info.device == "cpu" and cfg.train.precision in ("bf16", "fp16"):
             self.say(f"[yellow]train.precision={cfg.train.precision} applies on GPU only; this CPU run is fp32[/]")
@@ -130,6 +133,11 @@ class Trainer:
         # the RNG states are applied just before the first update (see run)
         self.say(f"resuming {self.out} from update {self.state.step} "
                  f"(epoch {self.state.epoch}, batch {self.state.batch_in_epoch})")
+        self._extension = extend_schedule(self.state, saved_recipe(folder).train.max_steps, self.cfg.train.max_steps)
+        if self.state.lr_extensions:
+            replan(self.opt, self.cfg, self.state.lr_extensions)
+        if self._extension:
+            self.say(self._extension)
 
     # ---------------------------------------------------------------- run
     def run(self, on_step: Callable[[int], None] | None = None) -> FinetuneResult:
@@ -139,6 +147,7 @@ class Trainer:
             return self._result("already_done")
         self._start_run_folder()
         log = MetricsLog(self.out, s.step) if self.info.is_main else None
+        self._log_resume(log)
         bar = ProgressBar(self.console, t.max_steps, s.step, self.req.show_progress and self.console is not None)
         stopped = "max_steps"
         deadline = time.monotonic() + 60 * t.max_minutes if t.max_minutes else None
@@ -172,6 +181,16 @@ class Trainer:
         if self.info.is_main:
             plot_curves(self.out)
         return self._result(stopped)
+
+    def _log_resume(self, log) -> None:
+        """Say what resuming changed: a torn metrics line dropped; a raised max_steps (a metrics row too)."""
+        for note in log.notes if log is not None else []:
+            self.say(f"[yellow]{escape(note)}[/]")
+        if log is not None and self._extension:
+            step, old, new = self.state.lr_extensions[-1]
+            log.write({"step": step, "split": "schedule", "event": "max_steps_raised", "max_steps_before": old,
+                       "max_steps": new, "lr": [g["lr"] for g in self.opt.optimizer.param_groups],
+                       "note": self._extension})
 
     def _start_run_folder(self) -> None:
         if self.info.is_main:

@@ -46,9 +46,23 @@ def plan_finetune(workspace, config: str | None = None, data: Path | None = None
 
         resolve_model_dir(model_id)  # fail now, in one line, if it can be neither found nor downloaded
         notes += gpu_warning()
+    check_inputs(data_dir, recipe, out_dir)
     request = FinetuneRequest(recipe=recipe, data_dir=data_dir, out_dir=out_dir, model=model_id, resume=resume,
                               show_progress=show_progress)
     return Plan(request=request, recipe_path=recipe_path, run_name=out_dir.name, notes=tuple(notes))
+
+
+def check_inputs(data_dir: Path, recipe: RunConfig, out_dir: Path) -> None:
+    """What finetune reads first, read now: a bad report, vocab.json or language list, or an output
+    folder that cannot be made, fails in one line before the recipe is printed."""
+    from sshr_cli.data.manifest import check_langs, vocab_path
+    from sshr_cli.io import check_folder_writable
+    from sshr_cli.text.vocab import Vocab
+
+    prepared_units(data_dir)
+    Vocab.load(vocab_path(data_dir))
+    check_langs(data_dir, recipe.data.langs, (recipe.data.train_split, recipe.data.dev_split))
+    check_folder_writable(out_dir)
 
 
 def with_flags(recipe: RunConfig, where: str, langs: list[str] | None = None, max_steps: int | None = None,

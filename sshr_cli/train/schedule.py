@@ -27,7 +27,32 @@ def tri_stage_factor(step: int, total_steps: int, s: ScheduleSection) -> float:
     return s.final_lr_scale
 
 
-def make_scheduler(optimizer, total_steps: int, s: ScheduleSection):
+def decay_start(total_steps: int, s: ScheduleSection) -> int:
+    """The update where the tri-stage decay begins (after warm-up and hold)."""
+    return int(round(s.warmup_ratio * total_steps)) + int(round(s.hold_ratio * total_steps))
+
+
+def planned_factor(step: int, total_steps: int, s: ScheduleSection, extensions=()) -> float:
+    """The lr factor of a run whose max_steps was raised on resume. `extensions`: (from_step, old_total,
+    new_total) in order. Each re-plans the decay from its step (or from the original decay start, if
+    later): the factor reached there decays exponentially to final_lr_scale at new_total (it stays at
+    final_lr_scale when the run had already got there). Steps before it keep the earlier plan."""
+    if not extensions:
+        return tri_stage_factor(step, total_steps, s)
+    *earlier, (from_step, old_total, new_total) = extensions
+    start = max(from_step, decay_start(extensions[0][1], s))
+    if step <= start or new_total <= start:
+        return planned_factor(step, old_total, s, tuple(earlier))
+    begin = planned_factor(start, old_total, s, tuple(earlier))
+    if begin <= s.final_lr_scale:
+        return begin
+    if step >= new_total:
+        return s.final_lr_scale
+    return begin * math.exp(math.log(s.final_lr_scale / begin) * (step - start) / (new_total - start))
+
+
+def make_scheduler(optimizer, total_steps: int, s: ScheduleSection, extensions=()):
     import torch
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: tri_stage_factor(step, total_steps, s))
+    extensions = tuple(tuple(e) for e in extensions)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: planned_factor(step, total_steps, s, extensions))
