@@ -13,15 +13,14 @@ export_app = typer.Typer(help="Deployable exports of a checkpoint.", no_args_is_
 
 @export_app.command("onnx", epilog=examples(
     "sshr export onnx exp/cv_sshr --out exp/cv_sshr/onnx",
-    "sshr export onnx exp/cv_sshr/best --out deploy/onnx-int8 --int8",
-    "sshr decode clip.wav --model deploy/onnx-int8"))
+    "sshr export onnx exp/cv_sshr/best --out deploy/onnx-int8 --int8"))
 @cli_errors
 def export_onnx_command(
     model: str = typer.Argument(..., help="Run folder, checkpoint folder or Hub id."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write (model.onnx, vocab, configs); replaced."),
     int8: bool = typer.Option(False, "--int8", help="Dynamic int8 quantisation (onnxruntime): smaller, faster on CPU."),
 ) -> None:
-    """Export a checkpoint to ONNX; decode it with `sshr decode --model OUT`."""
+    """Export a checkpoint to ONNX; decode it with `sshr decode --model OUT clip.wav`."""
     from sshr_cli.export import export_onnx
 
     quiet_transformers()
