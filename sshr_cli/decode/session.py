@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sshr_cli.decode.run import DecodeReport, decoder_meta
+from sshr_cli.decode.run import DecodeReport, decoder_meta, recognizer_for
 from sshr_cli.decode.transcribe import DecodeOptions, logger, transcribe
 from sshr_cli.decode.writers import render
 from sshr_cli.errors import ConfigError, DataError, SshrError
@@ -58,9 +58,7 @@ def decode_one(model: str, path: Path, fmt: str, options: DecodeOptions = Decode
                lang: str | None = None, warn: Callable[[str], None] = logger.warning,
                device: str = "cpu") -> str:
     """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError."""
-    from sshr_cli.hub import load_recognizer
-
-    rec = load_recognizer(model, device=device)
+    rec = recognizer_for(model, device, lang)
     t = transcribe(rec, [path], options, warn=warn)[0]
     if t.error:
         raise DataError(t.error)

@@ -27,6 +27,8 @@ WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.json"
 PREPROCESSOR_FILE = "preprocessor_config.json"
 PROCESSOR_FILE = "processor_config.json"  # Wav2Vec2Processor's combined file (newer transformers)
+LANGUAGE_FRAMES_FILE = "language_frames.json"  # each training language's mean language frame (forced decoding)
+LANGUAGE_FRAME_UTTERANCES = 200  # the mean is over the first N train utterances of each language (manifest order)
 SSHR_CONFIG_KEY = "sshr"  # our frozen config lives under this key in config.json
 VERSIONS_KEY = "sshr_versions"  # config.json: the sshr/torch/transformers versions that wrote it
 
