@@ -83,6 +83,8 @@ threads=$(( $(nproc) / parallel )); [ "$threads" -ge 1 ] || threads=1
 task_langs() { [ "$1" = spellings ] && echo xa,xb || echo "$langs"; }
 task_units() { [ "$1" = spellings ] && echo chars || echo phonemes; }
 task_unit() { [ "$1" = spellings ] && echo char || echo phone; }
+task_metric() { [ "$1" = spellings ] && echo CER || echo PER; }
+task_corpus() { [ "$1" = spellings ] && echo spellings || echo commonvoice; }
 is_forced() { [[ ",$forced," == *",$1,"* ]]; }
 
 runs() {  # every run: TASK ENCODER VARIANT SEED
@@ -189,6 +191,16 @@ if stage_on 7; then
   rows=$variants
   for v in "${variant_list[@]}"; do is_forced "$v" && rows="$rows,$v@forced-true,$v@forced-wrong"; done
   parts=("$recipe_dir/PREDICTION.md")
+  if [ "$quick" = true ]; then
+    cat > "$work/quick_banner.md" <<BANNER
+# Results of a QUICK run (--quick true): underpowered, a check of the pipeline only
+
+Seeds $seeds, $clips clips per language, $max_steps updates per run, rows $variants. These numbers do
+not test the prediction above; the full run (\`recipes/synthetic/run.sh\`: 5 seeds, 7 rows, the
+recipe's 3000 updates) does. Its cost is estimated in recipes/synthetic/README.md.
+BANNER
+    parts+=("$work/quick_banner.md")
+  fi
   for t in "${task_list[@]}"; do
     for enc in "${encoder_list[@]}"; do
       run $python "$recipe_dir/local/bootstrap.py" --runs "$work/$t/$enc" --seeds "$seeds" --rows "$rows" \
@@ -200,7 +212,8 @@ if stage_on 7; then
       parts+=("$work/$t/$enc/section.md")
     done
     run $python "$recipe_dir/local/results.py" --work "$work/$t" --encoders "$encoders" --seeds "$seeds" \
-      --variants "$variants" --langs "$(task_langs "$t")" --clips "$clips" --seed "$seed" --out "$work/$t/ablation.md"
+      --variants "$variants" --langs "$(task_langs "$t")" --clips "$clips" --seed "$seed" --metric "$(task_metric "$t")" \
+      --corpus "$(task_corpus "$t")" --out "$work/$t/ablation.md"
     parts+=("$work/$t/ablation.md")
   done
   { for p in "${parts[@]}"; do cat "$p"; echo; done; } > "$results.tmp" && mv "$results.tmp" "$results"
