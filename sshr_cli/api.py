@@ -63,16 +63,20 @@ class Model:
         return [Result.from_transcript(t) for t in transcribe(self.recognizer, list(audios), decode_options)]
 
     def _select_language(self, lang: str | None) -> None:
-        """`lang` picks an MMS model's adapter (reloaded when it changes)."""
-        if lang is None or lang == self.lang:
+        """`lang` (else load_model's) forces an SSHR checkpoint's language frame (None: the model's own
+        pooled frame), or picks an MMS model's adapter (reloaded when it changes)."""
+        lang = lang or self.lang
+        if self.recognizer.has_language_frame:
+            self.recognizer.force_language(lang)
+            return
+        if lang is None or lang == self.recognizer.meta.get("adapter", self.lang):
             return
         if "adapter" not in self.recognizer.meta:
-            raise ConfigError(f"lang={lang!r}: {self.name} is not an MMS multi-language model (no adapters to "
-                              "choose); leave lang unset")
+            raise ConfigError(f"lang={lang!r}: {self.name} has neither a language frame to force nor MMS "
+                              "adapters to choose; leave lang unset")
         from sshr_cli.hub import load_recognizer
 
         self.recognizer, self.lang = load_recognizer(self.name, device=self.device, lang=lang), lang
-
 
 def load_model(name_or_path: str | Path, device: str = "auto", lang: str | None = None) -> Model:
     """A run folder (its best/ checkpoint), a checkpoint folder (sshr or HF *ForCTC) or a Hub id;

@@ -63,6 +63,11 @@ class OnnxRecognizer(Recognizer):
     def precision_used(self, precision: str) -> str:
         return export_precision(self.folder, self.export, precision)
 
+    @property
+    def has_language_frame(self) -> bool:
+        """The exported graph pools its own frame; forcing one (--lang) needs the PyTorch checkpoint."""
+        return False
+
     def _encoder_config(self):
         return SimpleNamespace(**self.export["encoder"])  # conv_kernel, conv_stride, feat_extract_norm
 

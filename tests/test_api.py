@@ -12,7 +12,7 @@ import sshr_cli
 from helpers_decode import CHAR_VOCAB, espeak
 from sshr_cli.audio import load_audio
 from sshr_cli.cli import app
-from sshr_cli.errors import ConfigError, DataError
+from sshr_cli.errors import CheckpointError, ConfigError, DataError
 from sshr_cli.text.vocab import Vocab
 
 
@@ -66,5 +66,5 @@ def test_bad_inputs_say_what_was_expected(run, tmp_path):
         model.transcribe(missing)
     with pytest.raises(DataError, match="mono wave"):
         model.transcribe(load_audio(clips[0]).reshape(2, -1))
-    with pytest.raises(ConfigError, match="not an MMS"):
-        model.transcribe(clips[0], lang="fra")
+    with pytest.raises(CheckpointError, match="no language_frames.json, so it cannot force a language"):
+        model.transcribe(clips[0], lang="fra")  # an SSHR checkpoint: lang forces its language frame

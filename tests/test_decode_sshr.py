@@ -60,10 +60,10 @@ def test_sshr_manifest_gets_pred_lang(run_dir, lid_head, tmp_path):
 
 def test_sshr_json_output_through_the_cli(run_dir, lid_head, monkeypatch):
     monkeypatch.chdir(run_dir)
-    result = CliRunner().invoke(app, ["decode", "a.wav", "--model", "exp/run", "-f", "json", "--lang", "en"])
+    result = CliRunner().invoke(app, ["decode", "a.wav", "--model", "exp/run", "-f", "json"])
     assert result.exit_code == 0, result.output
     obj = json.loads(result.stdout)
-    assert obj["language"] == lid_head[0] and obj["expected_language"] == "en"
+    assert obj["language"] == lid_head[0] and obj["language_source"] == "predicted"  # --lang: test_decode_forced
     assert obj["language_probability"] == pytest.approx(lid_head[1], abs=1e-3)
     assert obj["decoder"]["type"] == "greedy" and obj["model"] == "exp/run"
 

@@ -52,13 +52,15 @@ def test_unknown_option_is_one_line(path):
 def test_synthetic_stage_4_runs_every_row_side_by_side_and_reports_failures(tmp_path):
     synthetic = str(ROOT / "recipes/synthetic/run.sh")
     common = ["--stage", "4", "--stop-stage", "4", "--work", str(tmp_path), "--encoders", "random",
-              "--seeds", "0,1", "--variants", "baseline,sshr", "--parallel", "2"]
+              "--tasks", "espeak,spellings", "--seeds", "0,1", "--variants", "baseline,sshr", "--parallel", "2"]
     r = bash(synthetic, *common, "--sshr", "echo", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    for variant in ("baseline", "sshr"):
-        for seed in (0, 1):
-            log = (tmp_path / f"random/{variant}/seed{seed}.log").read_text()
-            assert f"ablation/{variant}.yaml" in log and f"train.seed={seed}" in log
+    for task in ("espeak", "spellings"):
+        for variant in ("baseline", "sshr"):
+            for seed in (0, 1):
+                log = (tmp_path / f"{task}/random/{variant}/seed{seed}.log").read_text()
+                assert f"ablation/{variant}.yaml" in log and f"train.seed={seed}" in log
+                assert f"{task}/data" in log and f"{task}/encoders/random" in log
     r = bash(synthetic, *common, "--sshr", "false", cwd=tmp_path)
     assert r.returncode == 1 and "some finetune runs failed" in r.stderr
 
@@ -209,12 +211,14 @@ def test_synthetic_recipe_generates_and_prepares(tmp_path):
     r = bash(str(ROOT / "recipes/synthetic/run.sh"), "--stage", "1", "--stop-stage", "2", "--work", "w",
              "--langs", "en,de", "--clips", "12", "--sshr", SSHR, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "+ " in r.stderr and "synth commonvoice w/corpus" in r.stderr
-    report = json.loads((tmp_path / "w/data/prepare_report.json").read_text())
-    assert report["units"] == "phonemes" and set(report["langs"]) == {"en", "de"}
-    for lang in ("en", "de"):
-        for split in ("train", "dev", "test"):
-            assert (tmp_path / f"w/data/{lang}/{split}.jsonl").stat().st_size > 0
+    assert "+ " in r.stderr and "synth commonvoice w/espeak/corpus" in r.stderr
+    assert "synth spellings w/spellings/corpus" in r.stderr
+    for task, units, langs in (("espeak", "phonemes", ("en", "de")), ("spellings", "chars", ("xa", "xb"))):
+        report = json.loads((tmp_path / f"w/{task}/data/prepare_report.json").read_text())
+        assert report["units"] == units and set(report["langs"]) == set(langs)
+        for lang in langs:
+            for split in ("train", "dev", "test"):
+                assert (tmp_path / f"w/{task}/data/{lang}/{split}.jsonl").stat().st_size > 0
 
 
 def test_parsers_for_training_and_memory(run_all):

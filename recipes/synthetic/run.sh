@@ -1,41 +1,46 @@
 #!/usr/bin/env bash
-# The whole pipeline on a generated Common-Voice-layout corpus (espeak-ng voices), on CPU, with a
-# tiny random wav2vec2 encoder, and the SSHR ablation: the plain-CTC baseline, +LID frame,
-# +layer deletion, +Cross-CTC and full SSHR, trained with the same data, encoder, steps and seed,
-# then decoded and scored; the table goes to recipes/synthetic/RESULTS.md.
-# The encoder is random (no download, no network): the numbers show the pipeline and the
-# ablation's shape, not what MMS-300M reaches (see recipes/commonvoice/ for that).
+# The SSHR ablation on two generated tasks, on CPU, with tiny wav2vec2 encoders, with paired-bootstrap
+# intervals and language-forced decoding; everything lands in recipes/synthetic/RESULTS.md.
+#   espeak     a Common-Voice-layout corpus in --langs, espeak-ng voices per language, phoneme targets:
+#              the control, where language identity is easy and no row needs a language frame
+#   spellings  two spellings (xa, xb) of the same English speech, told apart only by a pitch offset,
+#              character targets (sshr synth spellings): the sound alone leaves the transcript ambiguous
+# Every row of --variants (recipes/synthetic/ablation/<variant>.yaml) is fine-tuned per task, encoder and
+# training seed with the same data and steps; rows in --forced are also decoded with the language frame
+# forced to the true language and to a wrong one (sshr decode --lang).
 #
 # Usage: recipes/synthetic/run.sh [options]
 #
-# Stages:
-#   1  synth     sshr synth commonvoice WORK/corpus (espeak-ng; a pure function of --seed)
-#   2  prepare   sshr prepare commonvoice ... --units phonemes --out WORK/data
-#   3  encoder   the tiny encoder every row starts from: WORK/encoders/random (random transformer on
-#                the fixed filterbank front end) and, when --encoders names it, WORK/encoders/pretrained
-#                (the same encoder after wav2vec 2.0 self-supervised pretraining on the train audio,
-#                local/pretrain.py)
-#   4  finetune  every variant in --variants (recipes/synthetic/ablation/<variant>.yaml), per encoder
-#                and training seed, --parallel runs at a time
-#   5  decode    dev and test of every language with each run's best checkpoint (greedy)
-#   6  score     PER per language -> WORK/<encoder>/<variant>/seed<N>/score_<split>/summary.json
-#   7  results   the ablation table (mean over seeds, with the range) -> --results [recipes/synthetic/RESULTS.md]
-#   8  push      the full SSHR run, as a dry run (prints the model card; nothing is sent)
+# Stages (per task in --tasks; T = WORK/<task>):
+#   1  synth     sshr synth commonvoice|spellings T/corpus (a pure function of --seed)
+#   2  prepare   sshr prepare commonvoice ... --units phonemes|chars --out T/data
+#   3  encoder   T/encoders/random, and T/encoders/pretrained when --encoders names it (local/pretrain.py)
+#   4  finetune  every row, encoder and seed -> T/<encoder>/<variant>/seed<N>, --parallel at a time
+#   5  decode    dev and test with each run's best checkpoint (greedy); rows in --forced also test with
+#                --lang <true language> (test.forced-true) and --lang <the next language> (test.forced-wrong)
+#   6  score     PER (espeak) or CER (spellings) per language -> .../score_<split>/summary.json
+#   7  results   per task: the ablation table (local/results.py) and the paired bootstrap
+#                (local/bootstrap.py); RESULTS.md = PREDICTION.md + those -> --results
+#   8  push      the first full SSHR run, as a dry run
 #
 # Options (defaults in brackets):
+#   --quick true     a short end-to-end check: 1 seed, 30 clips, 2 espeak languages, 300 updates, rows
+#                    baseline,lid,sshr,sshr_paper (numbers from it are underpowered; they prove the pipeline)
 #   --stage N / --stop-stage M   run stages N..M [1 / 8]
 #   --work DIR       everything generated goes here [exp/synthetic]
-#   --langs LIST     comma-separated languages [en,de,fr,es]
+#   --tasks LIST     espeak and/or spellings [espeak,spellings]
+#   --langs LIST     espeak languages [en,de,fr,es] (spellings is always xa,xb)
 #   --clips N        clips per language (train+dev+test) [100]
 #   --seed N         corpus and encoder seed [0]
-#   --seeds LIST     training seeds, one run per seed and row [0,1]
-#   --encoders LIST  random and/or pretrained [random,pretrained]
+#   --seeds LIST     training seeds [0,1,2,3,4]
+#   --encoders LIST  random and/or pretrained [random]
 #   --pretrain-steps N  self-supervised updates for the pretrained encoder [1500]
-#   --variants LIST  ablation rows [baseline,lid,deletion,crossctc,sshr]
+#   --variants LIST  ablation rows [baseline,lid,deletion,replace,crossctc,sshr,sshr_paper]
+#   --forced LIST    rows also decoded with a forced language frame [lid,sshr,sshr_paper]
 #   --max-steps N    optimizer updates per run [empty: the recipe's, recipes/synthetic/tiny.yaml]
 #   --parallel N     finetune runs at a time, each with cores/N threads [2]
 #   --jobs N         worker processes for synth/prepare [2]
-#   --results FILE   where stage 7 writes the table [recipes/synthetic/RESULTS.md]
+#   --results FILE   where stage 7 writes [recipes/synthetic/RESULTS.md]
 #   --sshr CMD       how to call sshr [sshr]
 #   --python CMD     python with sshr installed, for stages 3 and 7 [python]
 #   -h, --help       this text
@@ -43,16 +48,19 @@
 # Every stage prints the exact command it runs (lines starting with "+"). sshr's steps resume by
 # themselves, so re-running a stage after an interruption picks up where it stopped.
 set -euo pipefail
+quick=false
 stage=1
 stop_stage=8
 work=exp/synthetic
+tasks=espeak,spellings
 langs=en,de,fr,es
 clips=100
 seed=0
-seeds=0,1
-encoders=random,pretrained
+seeds=0,1,2,3,4
+encoders=random
 pretrain_steps=1500
-variants=baseline,lid,deletion,crossctc,sshr
+variants=baseline,lid,deletion,replace,crossctc,sshr,sshr_paper
+forced=lid,sshr,sshr_paper
 max_steps=
 parallel=2
 jobs=2
@@ -62,94 +70,157 @@ recipe_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 results="$recipe_dir/RESULTS.md"
 . "$recipe_dir/../utils/parse_options.sh"
 [ $# -eq 0 ] || { echo "$0: unexpected argument $1 (see --help)" >&2; exit 2; }
-IFS=, read -r -a lang_list <<< "$langs"
+if [ "$quick" = true ]; then
+  seeds=0; clips=30; langs=en,de; max_steps=300; variants=baseline,lid,sshr,sshr_paper; forced=lid,sshr,sshr_paper
+fi
+IFS=, read -r -a task_list <<< "$tasks"
 IFS=, read -r -a variant_list <<< "$variants"
 IFS=, read -r -a seed_list <<< "$seeds"
 IFS=, read -r -a encoder_list <<< "$encoders"
-corpus="$work/corpus/cv-corpus-0.1-synthetic"
-data="$work/data"
 splits=(dev test)
 threads=$(( $(nproc) / parallel )); [ "$threads" -ge 1 ] || threads=1
 
-runs() {  # every run folder: WORK/<encoder>/<variant>/seed<N>
-  for enc in "${encoder_list[@]}"; do for v in "${variant_list[@]}"; do for s in "${seed_list[@]}"; do
-    echo "$enc $v $s"
+task_langs() { [ "$1" = spellings ] && echo xa,xb || echo "$langs"; }
+task_units() { [ "$1" = spellings ] && echo chars || echo phonemes; }
+task_unit() { [ "$1" = spellings ] && echo char || echo phone; }
+task_metric() { [ "$1" = spellings ] && echo CER || echo PER; }
+task_corpus() { [ "$1" = spellings ] && echo spellings || echo commonvoice; }
+is_forced() { [[ ",$forced," == *",$1,"* ]]; }
+
+runs() {  # every run: TASK ENCODER VARIANT SEED
+  for t in "${task_list[@]}"; do for enc in "${encoder_list[@]}"; do for v in "${variant_list[@]}"; do
+    for s in "${seed_list[@]}"; do echo "$t $enc $v $s"; done
   done; done; done
 }
 
-finetune_one() {  # finetune_one ENCODER VARIANT SEED: one run, its wall time kept from the first complete run
-  local enc=$1 v=$2 s=$3 out="$work/$1/$2/seed$3" fresh=0 t0 t1
+finetune_one() {  # finetune_one TASK ENCODER VARIANT SEED: one run, its wall time kept from the first complete run
+  local t=$1 enc=$2 v=$3 s=$4 out="$work/$1/$2/$3/seed$4" fresh=0 t0 t1
   [ -e "$out/last/trainer_state.pt" ] || [ -e "$out/train_seconds" ] || fresh=1
   mkdir -p "$out"
   t0=$(date +%s.%N)
-  run env OMP_NUM_THREADS=$threads $sshr finetune --config "$recipe_dir/ablation/$v.yaml" --model "$work/encoders/$enc" \
-    --data "$data" --langs "$langs" --out "$out" ${max_steps:+--max-steps "$max_steps"} --set "train.seed=$s" --no-progress \
-    > "$out.log" 2>&1 || { echo "finetune $enc/$v/seed$s failed; see $out.log" >&2; return 1; }
+  run env OMP_NUM_THREADS=$threads $sshr finetune --config "$recipe_dir/ablation/$v.yaml" --model "$work/$t/encoders/$enc" \
+    --data "$work/$t/data" --out "$out" ${max_steps:+--max-steps "$max_steps"} --set "train.seed=$s" --no-progress \
+    > "$out.log" 2>&1 || { echo "finetune $t/$enc/$v/seed$s failed; see $out.log" >&2; return 1; }
   t1=$(date +%s.%N)
   [ "$fresh" -eq 0 ] || echo "$t0 $t1" | awk '{printf "%.1f\n", $2 - $1}' > "$out/train_seconds"
-  grep -h "best dev" "$out.log" | sed "s|^|$enc/$v/seed$s: |" || true
+  grep -h "best dev" "$out.log" | sed "s|^|$t/$enc/$v/seed$s: |" || true
 }
 
-if stage_on 1; then
-  echo "== stage 1: generate a Common Voice layout corpus (${langs}, $clips clips each)"
-  run $sshr synth commonvoice "$work/corpus" --langs "$langs" --clips "$clips" --seed "$seed" \
-    --version 0.1-synthetic --jobs "$jobs"
-fi
+decode_forced() {  # decode_forced RUN LANGS: test with the true language forced, then the next one (wrong)
+  local out=$1 mode lang forced_lang
+  IFS=, read -r -a ls <<< "$2"
+  for mode in forced-true forced-wrong; do
+    : > "$out/decode/test.$mode.hyps.jsonl.part"
+    for i in "${!ls[@]}"; do
+      lang=${ls[$i]}; forced_lang=$lang
+      [ "$mode" = forced-true ] || forced_lang=${ls[$(( (i + 1) % ${#ls[@]} ))]}
+      run $sshr decode --model "$out/best" --manifest "$work/$t/data/$lang/test.jsonl" --lang "$forced_lang" \
+        --out "$out/decode/test.$mode.$lang.hyps.jsonl" --device cpu
+      cat "$out/decode/test.$mode.$lang.hyps.jsonl" >> "$out/decode/test.$mode.hyps.jsonl.part"
+    done
+    mv "$out/decode/test.$mode.hyps.jsonl.part" "$out/decode/test.$mode.hyps.jsonl"
+  done
+}
 
-if stage_on 2; then
-  echo "== stage 2: prepare it as phonemes"
-  run $sshr prepare commonvoice "$corpus" --langs "$langs" --units phonemes --out "$data" --jobs "$jobs"
-fi
-
-if stage_on 3; then
-  echo "== stage 3: the tiny encoders"
-  run $sshr synth encoder "$work/encoders/random" --seed "$seed"
-  if [[ ",$encoders," == *",pretrained,"* ]]; then
-    run $python "$recipe_dir/local/pretrain.py" --data "$data" --encoder "$work/encoders/random" \
-      --out "$work/encoders/pretrained" --steps "$pretrain_steps" --seed "$seed"
+for t in "${task_list[@]}"; do
+  T="$work/$t"
+  if stage_on 1; then
+    echo "== stage 1 ($t): generate the corpus"
+    if [ "$t" = spellings ]; then
+      run $sshr synth spellings "$T/corpus" --clips "$clips" --seed "$seed" --version 0.1-synthetic --jobs "$jobs"
+    else
+      run $sshr synth commonvoice "$T/corpus" --langs "$langs" --clips "$clips" --seed "$seed" \
+        --version 0.1-synthetic --jobs "$jobs"
+    fi
   fi
-fi
+  if stage_on 2; then
+    echo "== stage 2 ($t): prepare it as $(task_units "$t")"
+    run $sshr prepare commonvoice "$T/corpus/cv-corpus-0.1-synthetic" --langs "$(task_langs "$t")" \
+      --units "$(task_units "$t")" --out "$T/data" --jobs "$jobs"
+  fi
+  if stage_on 3; then
+    echo "== stage 3 ($t): the tiny encoders"
+    run $sshr synth encoder "$T/encoders/random" --seed "$seed"
+    if [[ ",$encoders," == *",pretrained,"* ]]; then
+      run $python "$recipe_dir/local/pretrain.py" --data "$T/data" --encoder "$T/encoders/random" \
+        --out "$T/encoders/pretrained" --steps "$pretrain_steps" --seed "$seed"
+    fi
+  fi
+done
 
 if stage_on 4; then
-  echo "== stage 4: finetune every row, $parallel at a time ($threads threads each); logs in $work/<encoder>/<variant>/seed<N>.log"
+  echo "== stage 4: finetune every row, $parallel at a time ($threads threads each); logs in $work/<task>/<encoder>/<variant>/seed<N>.log"
   # xargs runs them side by side; its children are ordinary processes, so Ctrl-C stops them all
   export -f finetune_one run
-  export work threads sshr recipe_dir data langs max_steps
+  export work threads sshr recipe_dir max_steps
   runs | xargs -P "$parallel" -L 1 bash -c 'finetune_one "$@"' _ \
     || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
 fi
 
 if stage_on 5; then
-  while read -r enc v s; do
-    out="$work/$enc/$v/seed$s"
+  while read -r t enc v s; do
+    out="$work/$t/$enc/$v/seed$s"
+    IFS=, read -r -a ls <<< "$(task_langs "$t")"
     mkdir -p "$out/decode"
     for split in "${splits[@]}"; do
-      echo "== stage 5: decode $split with $enc/$v/seed$s"
+      echo "== stage 5: decode $split with $t/$enc/$v/seed$s"
       # one manifest for all languages, so that the score table has a row per language
-      for lang in "${lang_list[@]}"; do cat "$data/$lang/$split.jsonl"; done > "$out/decode/$split.jsonl"
+      for lang in "${ls[@]}"; do cat "$work/$t/data/$lang/$split.jsonl"; done > "$out/decode/$split.jsonl"
       run $sshr decode --model "$out/best" --manifest "$out/decode/$split.jsonl" \
         --out "$out/decode/$split.hyps.jsonl" --device cpu
     done
+    if is_forced "$v"; then
+      echo "== stage 5: decode test with $t/$enc/$v/seed$s, language forced (true, wrong)"
+      decode_forced "$out" "$(task_langs "$t")"
+    fi
   done < <(runs)
 fi
 
 if stage_on 6; then
-  while read -r enc v s; do
+  while read -r t enc v s; do
     for split in "${splits[@]}"; do
-      echo "== stage 6: score $split with $enc/$v/seed$s (PER)"
-      run $sshr score --hyp "$work/$enc/$v/seed$s/decode/$split.hyps.jsonl" --unit phone --split "$split" \
-        --out-dir "$work/$enc/$v/seed$s/score_$split"
+      echo "== stage 6: score $split with $t/$enc/$v/seed$s"
+      run $sshr score --hyp "$work/$t/$enc/$v/seed$s/decode/$split.hyps.jsonl" --unit "$(task_unit "$t")" \
+        --split "$split" --out-dir "$work/$t/$enc/$v/seed$s/score_$split"
     done
   done < <(runs)
 fi
 
 if stage_on 7; then
-  echo "== stage 7: the ablation table"
-  run $python "$recipe_dir/local/results.py" --work "$work" --encoders "$encoders" --seeds "$seeds" \
-    --variants "$variants" --langs "$langs" --clips "$clips" --seed "$seed" --out "$results"
+  echo "== stage 7: the tables"
+  rows=$variants
+  for v in "${variant_list[@]}"; do is_forced "$v" && rows="$rows,$v@forced-true,$v@forced-wrong"; done
+  parts=("$recipe_dir/PREDICTION.md")
+  if [ "$quick" = true ]; then
+    cat > "$work/quick_banner.md" <<BANNER
+# Results of a QUICK run (--quick true): underpowered, a check of the pipeline only
+
+Seeds $seeds, $clips clips per language, $max_steps updates per run, rows $variants. These numbers do
+not test the prediction above; the full run (\`recipes/synthetic/run.sh\`: 5 seeds, 7 rows, the
+recipe's 3000 updates) does. Its cost is estimated in recipes/synthetic/README.md.
+BANNER
+    parts+=("$work/quick_banner.md")
+  fi
+  for t in "${task_list[@]}"; do
+    for enc in "${encoder_list[@]}"; do
+      run $python "$recipe_dir/local/bootstrap.py" --runs "$work/$t/$enc" --seeds "$seeds" --rows "$rows" \
+        --unit "$(task_unit "$t")" --out "$work/$t/$enc/bootstrap.md"
+      { echo "# Task: $t, encoder: $enc"; echo
+        echo "Test error, pooled over seeds $seeds; paired bootstrap (2000 draws) over (seed, utterance) pairs."
+        echo "Plain rows against the baseline; VARIANT@forced-* rows against VARIANT's free decoding."; echo
+        cat "$work/$t/$enc/bootstrap.md"; echo; } > "$work/$t/$enc/section.md"
+      parts+=("$work/$t/$enc/section.md")
+    done
+    run $python "$recipe_dir/local/results.py" --work "$work/$t" --encoders "$encoders" --seeds "$seeds" \
+      --variants "$variants" --langs "$(task_langs "$t")" --clips "$clips" --seed "$seed" --metric "$(task_metric "$t")" \
+      --corpus "$(task_corpus "$t")" --out "$work/$t/ablation.md"
+    parts+=("$work/$t/ablation.md")
+  done
+  { for p in "${parts[@]}"; do cat "$p"; echo; done; } > "$results.tmp" && mv "$results.tmp" "$results"
+  echo "wrote $results"
 fi
 
 if stage_on 8; then
   echo "== stage 8: push the full SSHR run (dry run)"
-  run $sshr push "$work/${encoder_list[0]}/sshr/seed${seed_list[0]}" --dry-run
+  run $sshr push "$work/${task_list[0]}/${encoder_list[0]}/sshr/seed${seed_list[0]}" --dry-run
 fi

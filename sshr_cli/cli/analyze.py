@@ -27,7 +27,8 @@ def analyze(
     max_frames: int = typer.Option(analyze_defaults.DEFAULT_MAX_FRAMES, help="Frames sampled for the phone probe, in all."),
     out_dir: Path = typer.Option(Path(analyze_defaults.DEFAULT_OUT_DIR), "--out", help="Where layers.json/png and recommended.yaml go."),
     align_model: Optional[str] = typer.Option(None, help="CTC checkpoint whose forced alignments label the phone "
-                                              "frames (default: uniform segmentation of the speech region)."),
+                                              "frames (default: the latest run when its units match the data; "
+                                              "else uniform segments of the speech region, with a warning)."),
     batch_s: float = typer.Option(analyze_defaults.DEFAULT_ANALYZE_BATCH_S, help="Seconds of audio per forward pass."),
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:N."),
     seed: int = typer.Option(0, help="Utterance sampling, speaker split and frame sampling."),
@@ -35,12 +36,15 @@ def analyze(
 ) -> None:
     """Per-layer language and content probes, to choose the SSHR layers."""
     from sshr_cli.analyze import AnalyzeConfig, run_analysis
+    from sshr_cli.analyze.aligner_choice import pick_align_model
     from sshr_cli.analyze.report import print_report
     from sshr_cli.workspace import load_workspace
 
     quiet_transformers(warnings=True)  # our own bar below; transformers' weight-loading bars are noise here
     library_bars(progress)
     ws = load_workspace()
+    align_model, note = pick_align_model(align_model, ws.data_dir(data))
+    console.print(note if align_model else f"[yellow]warning:[/] {note}", soft_wrap=True)
     config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
                            out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
                            batch_s=batch_s, device=device, seed=seed)

@@ -49,7 +49,9 @@ def decode(
                                           "(default: the cores available)."),
     chunk_seconds: float = typer.Option(DEFAULT_CHUNK_S, help="Long audio is decoded in windows this long (0: never)."),
     stride_seconds: float = typer.Option(DEFAULT_STRIDE_S, help="Context on each side of a window, discarded."),
-    lang: Optional[str] = typer.Option(None, help="Expected language, recorded in json output."),
+    lang: Optional[str] = typer.Option(None, help="Decode as this language: an SSHR checkpoint with a language "
+                                       "frame uses the language's stored mean frame (json: language_source "
+                                       "\"forced\"); other checkpoints record it as expected_language."),
     workers: Optional[int] = typer.Option(None, min=0, help="Beam-search processes (default: all cores for "
                                           "pyctcdecode, 0 = in-process for flashlight)."),
     decoder: str = typer.Option("auto", help="Beam search: auto (flashlight when installed and no hotwords), "
@@ -73,7 +75,7 @@ def decode(
     quiet_transformers()
     library_bars(progress)
     if manifest is not None:
-        _decode_manifest(model_id, manifest, out, options, device, progress)
+        _decode_manifest(model_id, manifest, out, options, device, progress, lang)
     elif not inputs:
         raise ConfigError("give audio files or folders to decode, or --manifest FILE.jsonl")
     elif len(inputs) == 1 and not inputs[0].is_dir() and out_dir is None and len(formats) == 1:
@@ -153,14 +155,14 @@ def _decode_many(model: str, inputs: List[Path], out_dir: Path, formats, options
 
 
 def _decode_manifest(model: str, manifest: Path, out: Optional[Path], options, device: str,
-                     show_progress: bool) -> None:
+                     show_progress: bool, lang: Optional[str]) -> None:
     from sshr_cli.decode.run import decode_manifest
     from sshr_cli.decode.session import default_manifest_out, manifest_seconds
 
     out = out or default_manifest_out(manifest)
     with seconds_bar("decoding", manifest_seconds(manifest), show_progress) as advance:
         report = decode_manifest(model, manifest, out, options, progress=advance, warn=_warn, on_skip=_skip,
-                                 device=device)
+                                 device=device, lang=lang)
     _summary(report, str(out))
 
 

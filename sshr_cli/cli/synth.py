@@ -39,6 +39,29 @@ def synth_commonvoice(
     console.print(f"wrote {total} clips in {len(lang_list)} languages to {root_dir}")
 
 
+@synth_app.command("spellings", epilog=examples(
+    "sshr synth spellings spell_corpus",
+    "sshr synth spellings spell_corpus --clips 200 --seed 1"))
+@cli_errors
+def synth_spellings(
+    out_dir: Path = typer.Argument(..., help="Folder to write cv-corpus-<version>/ into."),
+    clips: int = typer.Option(100, min=3, help="Clips per language (xa, xb) in train+dev+test."),
+    seed: int = typer.Option(0, help="The corpus is a pure function of the seed."),
+    version: str = typer.Option("0.1-spellings", help="Release name: cv-corpus-<version>."),
+    jobs: Optional[int] = typer.Option(None, min=1, help="Worker processes (default: all cores)."),
+) -> None:
+    """Two spellings of the same English speech (xa, xb), told apart only by a pitch offset: a task
+    where the utterance's language must decide the transcript (sshr_cli.data.spellings)."""
+    from sshr_cli.data.spellings import DEFAULT_SPEAKERS_PER_LANG, generate_spellings, plan_spellings
+
+    total = sum(map(len, plan_spellings(clips, DEFAULT_SPEAKERS_PER_LANG, seed).values()))
+    with task_bars() as task:
+        advance = task("speaking", total)
+        root_dir = generate_spellings(out_dir, clips_per_lang=clips, seed=seed, version=version, jobs=jobs,
+                                      progress=lambda: advance(1))
+    console.print(f"wrote {total} clips (xa, xb) to {root_dir}")
+
+
 @synth_app.command("encoder", epilog=examples(
     "sshr synth encoder tiny_encoder",
     "sshr synth encoder tiny_encoder --layers 2 --hidden 32 --front-end random"))

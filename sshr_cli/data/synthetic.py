@@ -64,6 +64,8 @@ class Clip:
     speaker: Speaker
     split: str  # train/dev/test/invalidated/other
     seed: int
+    voice: str = ""  # espeak-ng voice; "" = lang (sshr_cli.data.spellings speaks one voice for two spellings)
+    spoken: str = ""  # what espeak-ng says; "" = sentence
 
 
 def available_langs() -> list[str]:
@@ -144,7 +146,7 @@ def render_clip(clip: Clip, clips_dir: Path) -> float:
     import soundfile as sf
     from scipy.signal import resample_poly
 
-    audio, sr = synthesize(clip.sentence, clip.lang, clip.speaker)
+    audio, sr = synthesize(clip.spoken or clip.sentence, clip.voice or clip.lang, clip.speaker)
     rng = np.random.default_rng(clip.seed)
     pads = [np.zeros(int(rng.uniform(*PAD_RANGE_S) * sr), np.float32) for _ in range(2)]
     audio = np.concatenate([pads[0], audio, pads[1]])
@@ -198,6 +200,12 @@ def generate_commonvoice(out_dir: str | Path, langs: list[str], clips_per_lang: 
     _check_espeak()
     root = Path(out_dir) / f"cv-corpus-{version}"
     plans = {lang: plan_language(lang, clips_per_lang, speakers_per_lang, seed) for lang in langs}
+    return write_corpus(root, plans, jobs, progress)
+
+
+def write_corpus(root: Path, plans: dict[str, list[Clip]], jobs: int | None = None, progress=None) -> Path:
+    """Speak every planned clip into ROOT/<lang>/clips/ and write the TSVs; returns root."""
+    langs = list(plans)
     tasks = [(c, str(root / lang / "clips")) for lang, plan in plans.items() for c in plan]
     for lang in langs:
         (root / lang / "clips").mkdir(parents=True, exist_ok=True)

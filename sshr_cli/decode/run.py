@@ -68,17 +68,24 @@ def decoder_meta(rec, options: DecodeOptions, lang: str | None = None) -> dict:
     decoder.update(chunk_seconds=options.chunk_s, stride_seconds=options.stride_s)
     decoder["precision"] = rec.precision_used(options.precision)
     meta = {"model": rec.source, "decoder": decoder}
-    if lang:
+    if getattr(rec, "forced_language", None):  # overrides the LID head's language in json output
+        meta.update(language=rec.forced_language, language_probability=None, language_source="forced")
+    elif lang:
         meta["expected_language"] = lang
     return meta
 
 
-def _recognizer(model, device: str, lang: str | None = None):
-    """A loaded Recognizer as is; a path or Hub id is loaded (`lang`: an MMS model's adapter)."""
+def recognizer_for(model, device: str, lang: str | None = None):
+    """A loaded Recognizer as is; a path or Hub id is loaded. `lang` picks an MMS model's adapter and
+    vocabulary; a checkpoint with a language frame decodes as that language (Recognizer.force_language);
+    other checkpoints only record it."""
     from sshr_cli.hub import load_recognizer
     from sshr_cli.model.inference import Recognizer
 
-    return model if isinstance(model, Recognizer) else load_recognizer(model, device=device, lang=lang)
+    rec = model if isinstance(model, Recognizer) else load_recognizer(model, device=device, lang=lang)
+    if lang and rec.has_language_frame:
+        rec.force_language(lang)
+    return rec
 
 
 def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, formats: tuple[str, ...],
@@ -88,7 +95,7 @@ def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, forma
                  on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
     """Decode files and folders; write <out_dir>/<name>.<fmt> per file and format."""
     found, notes = find_audio(inputs)
-    rec = _recognizer(model, device, lang)
+    rec = recognizer_for(model, device, lang)
     report = DecodeReport(skipped=list(notes))
     for note in notes:
         on_skip and on_skip(note)
@@ -106,13 +113,15 @@ def decode_paths(model, inputs: Sequence[str | Path], out_dir: str | Path, forma
 def decode_manifest(model, manifest: str | Path, out: str | Path, options: DecodeOptions = DecodeOptions(),
                     progress: Callable[[float], None] | None = None,
                     warn: Callable[[str], None] = logger.warning,
-                    on_skip: Callable[[str], None] | None = None, device: str = "cpu") -> DecodeReport:
-    """Manifest in, manifest out: each decodable row plus pred_text (pred_units, pred_lang, pred_lang_prob)."""
+                    on_skip: Callable[[str], None] | None = None, device: str = "cpu",
+                    lang: str | None = None) -> DecodeReport:
+    """Manifest in, manifest out: each decodable row plus pred_text (pred_units, pred_lang, pred_lang_prob,
+    language_source: "predicted" by the LID head or "forced" by `lang`)."""
     bad: list[str] = []
     rows = load_manifest(manifest, skipped=bad)
     if not rows:
         raise DataError(f"{manifest}: the manifest has no usable rows{f' ({bad[0]})' if bad else ''}")
-    rec = _recognizer(model, device)
+    rec = recognizer_for(model, device, lang)
     phonemes = units_are_phonemes(rec)
     preds: dict[int, Transcript] = {}
     report = DecodeReport()
@@ -125,15 +134,17 @@ def decode_manifest(model, manifest: str | Path, out: str | Path, options: Decod
             on_skip and on_skip(report.skipped[-1])
         else:
             preds[i] = t
-    write_jsonl(out, [_prediction_row(rows[i], preds[i], phonemes) for i in sorted(preds)])
+    write_jsonl(out, [_prediction_row(rows[i], preds[i], phonemes, rec.forced_language) for i in sorted(preds)])
     report.done, report.written = len(preds), [Path(out)]
     return report
 
 
-def _prediction_row(row: dict, t: Transcript, phonemes: bool) -> dict:
+def _prediction_row(row: dict, t: Transcript, phonemes: bool, forced: str | None = None) -> dict:
     out = {**row, "pred_text": t.text}
     if phonemes:
         out["pred_units"] = " ".join(t.units)
-    if t.lang is not None:
-        out["pred_lang"], out["pred_lang_prob"] = t.lang, t.lang_prob
+    if forced:
+        out.update(pred_lang=forced, pred_lang_prob=None, language_source="forced")
+    elif t.lang is not None:
+        out.update(pred_lang=t.lang, pred_lang_prob=t.lang_prob, language_source="predicted")
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sshr_cli.decode.run import DecodeReport, decoder_meta
+from sshr_cli.decode.run import DecodeReport, decoder_meta, recognizer_for
 from sshr_cli.decode.transcribe import DecodeOptions, logger, transcribe
 from sshr_cli.decode.writers import render
 from sshr_cli.errors import ConfigError, DataError, SshrError
@@ -59,9 +59,7 @@ def decode_one(model: str, path: Path, fmt: str, options: DecodeOptions = Decode
                device: str = "cpu", on_language: Callable[[str, float], None] | None = None) -> str:
     """One audio file -> its transcript rendered as `fmt`; an unreadable file is a DataError.
     `on_language(code, probability)` hears the language head's answer (sshr models only)."""
-    from sshr_cli.hub import load_recognizer
-
-    rec = load_recognizer(model, device=device, lang=lang)
+    rec = recognizer_for(model, device, lang)
     t = transcribe(rec, [path], options, warn=warn)[0]
     if t.error:
         raise DataError(t.error)

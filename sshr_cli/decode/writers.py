@@ -36,6 +36,7 @@ def to_json(t: Transcript, meta: dict) -> str:
     obj = {
         "text": t.text,
         "language": t.lang, "language_probability": t.lang_prob,
+        **({"language_source": "predicted"} if t.lang is not None else {}),  # meta says "forced" for --lang
         "duration": t.duration_s,
         "words": [{"word": w.text, "start": w.start_s, "end": w.end_s} for w in t.words],
         "segments": [{"start": s.start_s, "end": s.end_s, "text": s.text} for s in segments(t.words)],

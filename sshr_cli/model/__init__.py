@@ -13,6 +13,7 @@ travel inside a checkpoint folder as the model's own code (tests/test_model_impo
     losses.py         CTC, intermediate CTC, LID
     sshr.py           SSHRForCTC
     checkpoint_io.py  the files of a checkpoint folder
+    frames.py         each language's mean language frame: accumulated in training, forced in decoding
     inference.py      Recognizer: one inference interface over sshr and HF *ForCTC folders
     precision.py      inference precision per device: autocast, int8 Linear layers on a CPU
     tiny.py           tiny encoders for tests, the demo and benchmarks

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from .errors import ConfigError
 
 ARCHS = ("sshr", "ctc")
+LID_SOURCES = ("pooled", "top")  # what the LID head reads: the pooled frame at lid_layer, or that frame after the last kept layer
 # The fields only the SSHR architecture uses, each with the value that turns its part off: what
 # arch="ctc" (the plain HF baseline) runs with, whatever the config says (see SSHRConfig.effective).
 SSHR_ONLY_OFF = dict(lid_layer=None, num_layers=None, replace_final_layers=0, cross_ctc_layers=(),
@@ -24,8 +25,11 @@ class SSHRConfig:
     num_layers: int | None = 22  # keep the first N encoder layers; None = all
     replace_final_layers: int = 0  # re-initialise the last K kept layers
     cross_ctc_layers: tuple[int, ...] = (18, 20, 22)  # Cross-CTC after these layers (ascending)
+    cross_ctc_last_layer: bool = True  # False: the last kept layer is left out of cross_ctc_layers (its
+    #   intermediate CTC loss nearly duplicates the final one)
     share_ctc_head: bool = True  # intermediate CTC heads share the final head's weights
-    lid_weight: float = 0.1  # weight of the LID cross-entropy; 0 = no LID loss
+    lid_weight: float = 0.1  # weight of the LID cross-entropy; 0 = no LID loss (the paper's loss)
+    lid_from: str = "pooled"  # LID head input: "pooled" (the frame at lid_layer) | "top" (it after the last kept layer)
     inter_ctc_weight: float = 0.3  # w in (1-w)*CTC_final + w*mean(CTC_inter)
     cross_attention_heads: int | None = None  # None = the encoder's attention heads
     final_dropout: float = 0.1  # dropout before every CTC head (HF's final_dropout)
@@ -48,6 +52,8 @@ class SSHRConfig:
     def _check_values(self) -> None:
         if self.arch not in ARCHS:
             raise ConfigError(f"model.arch must be one of {', '.join(ARCHS)}; got {self.arch!r}")
+        if self.lid_from not in LID_SOURCES:
+            raise ConfigError(f"model.lid_from must be one of {', '.join(LID_SOURCES)}; got {self.lid_from!r}")
         for name in ("lid_weight", "final_dropout", "mask_time_prob", "mask_feature_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"model.{name} must be in [0, 1]; got {getattr(self, name)}")
@@ -73,6 +79,13 @@ class SSHRConfig:
         """How many encoder layers the model keeps (arch=ctc keeps them all)."""
         num_layers = self.effective().num_layers
         return encoder_layers if num_layers is None else num_layers
+
+    def cross_layers(self, encoder_layers: int) -> tuple[int, ...]:
+        """The layers Cross-CTC runs after: cross_ctc_layers, less the last kept one when
+        cross_ctc_last_layer is False."""
+        layers = self.effective().cross_ctc_layers
+        kept = self.kept_layers(encoder_layers)
+        return layers if self.cross_ctc_last_layer else tuple(n for n in layers if n != kept)
 
     def validate(self, encoder_layers: int, hidden_size: int, encoder_heads: int) -> "SSHRConfig":
         """Check the layer numbers against a concrete encoder; raise a one-line ConfigError.

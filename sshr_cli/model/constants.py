@@ -30,6 +30,8 @@ PREPROCESSOR_FILE = "preprocessor_config.json"
 PROCESSOR_FILE = "processor_config.json"  # Wav2Vec2Processor's combined file (newer transformers)
 ONNX_FILE = "model.onnx"  # an ONNX export folder (sshr export onnx): the graph
 ONNX_CONFIG_FILE = "sshr_onnx.json"  # ... and what sshr needs to run it (kind, languages, opset, precision)
+LANGUAGE_FRAMES_FILE = "language_frames.json"  # each training language's mean language frame (forced decoding)
+LANGUAGE_FRAME_UTTERANCES = 200  # the mean is over the first N train utterances of each language (manifest order)
 SSHR_CONFIG_KEY = "sshr"  # our frozen config lives under this key in config.json
 VERSIONS_KEY = "sshr_versions"  # config.json: the sshr/torch/transformers versions that wrote it
 

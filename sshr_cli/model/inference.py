@@ -50,6 +50,24 @@ class Recognizer:
     meta: dict = field(default_factory=dict)  # checkpoint config, for json outputs and cards
     folder: Path | None = None  # the checkpoint folder it was loaded from (LM unigrams, cards)
     quantized: bool = False  # encoder Linear layers made int8 in memory (model/precision.py)
+    forced_language: str | None = None  # set by force_language: the stored frame replaces the pooled one
+
+    @property
+    def has_language_frame(self) -> bool:
+        """An sshr checkpoint whose model prepends a language frame (what --lang can force)."""
+        return self.kind == "sshr" and self.model.effective_config.lid_layer is not None
+
+    def force_language(self, lang: str | None) -> None:
+        """Decode as `lang`: its stored mean language frame (language_frames.json) replaces the pooled
+        frame in every later call; None pools again. One-line errors: no frame, no stored frames,
+        a language the checkpoint has no frame for."""
+        from .frames import stored_frame
+
+        if lang is not None and not self.has_language_frame:
+            raise ConfigError(f"--lang {lang}: {self.source} has no language frame to force "
+                              "(an sshr checkpoint with model.lid_layer set has one)")
+        self.model.force_language_frame(None if lang is None else stored_frame(self.folder, lang))
+        self.forced_language = lang
 
     def batch(self, waves: Sequence[np.ndarray]):
         """Zero-pad to the longest wave; per-utterance mean/variance normalisation over valid samples."""

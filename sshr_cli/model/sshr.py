@@ -80,7 +80,7 @@ class SSHRForCTC(nn.Module):
         d, v = ec.hidden_size, self.vocab_size
         self.dropout = nn.Dropout(config.final_dropout)
         self.lm_head = nn.Linear(d, v)
-        self.lid_head, self.cross_ctc, self.inter_heads = None, None, None
+        self.lid_head, self.cross_ctc, self.inter_heads, self.forced_frame = None, None, None, None
         for module in [self.lm_head, *self._build_sshr_modules(d, v)]:
             module.apply(encoder._init_weights)
         if config.freeze_feature_encoder:
@@ -114,11 +114,11 @@ class SSHRForCTC(nn.Module):
         if cfg.lid_layer is not None and cfg.languages:
             self.lid_head = nn.Sequential(nn.LayerNorm(d, eps=ec.layer_norm_eps), nn.Linear(d, len(cfg.languages)))
         heads = cfg.cross_attention_heads or ec.num_attention_heads
-        if cfg.cross_ctc_layers:
-            self.cross_ctc = nn.ModuleDict({str(n): CrossCTC(v, d, heads, ec.hidden_dropout)
-                                            for n in cfg.cross_ctc_layers})
-        if cfg.cross_ctc_layers and not cfg.share_ctc_head:
-            self.inter_heads = nn.ModuleDict({str(n): nn.Linear(d, v) for n in cfg.cross_ctc_layers})
+        self.cross_layers = cfg.cross_layers(ec.num_hidden_layers)  # _shape_encoder set it to the kept layers
+        if self.cross_layers:
+            self.cross_ctc = nn.ModuleDict({str(n): CrossCTC(v, d, heads, ec.hidden_dropout) for n in self.cross_layers})
+        if self.cross_layers and not cfg.share_ctc_head:
+            self.inter_heads = nn.ModuleDict({str(n): nn.Linear(d, v) for n in self.cross_layers})
         return [m for m in (self.lid_head, self.cross_ctc, self.inter_heads) if m is not None]
 
     @classmethod
@@ -166,8 +166,9 @@ class SSHRForCTC(nn.Module):
         if input_values.dim() != 2:
             raise DataError(f"input_values must be [batch, samples]; got shape {tuple(input_values.shape)}")
         hidden, frame_mask = self._embed(input_values, attention_mask)
-        hidden, inter_log_probs, frame, states = self._layers(hidden, frame_mask, output_hidden_states)
-        lid_logits = self.lid_head(frame) if self.lid_head is not None else None
+        hidden, inter_log_probs, frame, states, top_frame = self._layers(hidden, frame_mask, output_hidden_states)
+        lid_input = top_frame if self.effective_config.lid_from == "top" else frame
+        lid_logits = self.lid_head(lid_input) if self.lid_head is not None else None
         logits = self.lm_head(self.dropout(hidden))  # [B, T, V]
         if attention_mask is None:
             lengths = torch.full((logits.shape[0],), logits.shape[1], dtype=torch.long, device=logits.device)
@@ -210,7 +211,7 @@ class SSHRForCTC(nn.Module):
     def _layers(self, hidden, frame_mask, collect: bool):
         """Run the kept layers; prepend the language frame after lid_layer; Cross-CTC after its layers."""
         cfg, enc = self.effective_config, self.encoder_model.encoder
-        lid_layer, cross = cfg.lid_layer, set(cfg.cross_ctc_layers)
+        lid_layer, cross = cfg.lid_layer, set(self.cross_layers)
         mask, offset = frame_mask, 0  # offset: 1 once the language frame is at position 0
         attn = self._attention_mask(hidden, mask)
         states = [hidden] if collect else None
@@ -218,7 +219,7 @@ class SSHRForCTC(nn.Module):
         for n, layer in enumerate(enc.layers, start=1):
             hidden = layer(hidden, attention_mask=attn)
             if n == lid_layer:
-                frame = masked_mean(hidden, mask)  # [B, D]
+                frame = self._language_frame(hidden, mask)  # [B, D]
                 hidden = torch.cat([frame[:, None], hidden], dim=1)  # [B, T, D] -> [B, 1+T, D]
                 if mask is not None:
                     mask = torch.cat([mask.new_ones(mask.shape[0], 1), mask], dim=1)  # [B, T] -> [B, 1+T]
@@ -230,7 +231,24 @@ class SSHRForCTC(nn.Module):
                 states.append(hidden[:, offset:])
         if self._stable_layer_norm:
             hidden = enc.layer_norm(hidden)
-        return hidden[:, offset:], inter_log_probs, frame, tuple(states) if collect else None
+        top_frame = hidden[:, 0] if offset else None  # [B, D] the language frame after the last kept layer
+        return hidden[:, offset:], inter_log_probs, frame, tuple(states) if collect else None, top_frame
+
+    def _language_frame(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """The frame prepended after lid_layer: the mean over valid frames [B, T, D] -> [B, D], or
+        forced_frame [D] (a stored language's mean frame, see force_language_frame) for every utterance."""
+        if self.forced_frame is None:
+            return masked_mean(hidden, mask)
+        return self.forced_frame.to(hidden.dtype).expand(hidden.shape[0], -1)  # [D] -> [B, D]
+
+    def force_language_frame(self, frame: torch.Tensor | None) -> None:
+        """Replace the pooled language frame by `frame` [D] in every later forward (None: pool again)."""
+        d = self.encoder_config.hidden_size
+        if frame is not None and tuple(frame.shape) != (d,):
+            raise DataError(f"a forced language frame must have shape ({d},); got {tuple(frame.shape)}")
+        if frame is not None and self.effective_config.lid_layer is None:
+            raise DataError("this model has no language frame (model.lid_layer is null); nothing to force")
+        self.forced_frame = None if frame is None else frame.detach().to(self.lm_head.weight.device)
 
     def _normed(self, hidden: torch.Tensor) -> torch.Tensor:
         """A middle layer's output as the final head sees it (pre-LN encoders: the final layer_norm)."""

@@ -29,9 +29,11 @@ from sshr_cli.runs import UNIGRAMS_FILE as UNIGRAMS
 
 
 def save_checkpoint(folder: Path, model, recipe_yaml: str, unigrams: list[str],
-                    trainer_state: dict | None = None, summary: dict | None = None) -> Path:
-    """Write a complete checkpoint folder atomically (see the module docstring)."""
-    files = {RECIPE_FILE: recipe_yaml, UNIGRAMS: "".join(f"{w}\n" for w in unigrams)}
+                    trainer_state: dict | None = None, summary: dict | None = None,
+                    extra: dict | None = None) -> Path:
+    """Write a complete checkpoint folder atomically (see the module docstring); `extra`: more
+    files by name (e.g. the language frames), as SSHRForCTC.write_files takes them."""
+    files = {RECIPE_FILE: recipe_yaml, UNIGRAMS: "".join(f"{w}\n" for w in unigrams), **(extra or {})}
     if summary is not None:
         files[SUMMARY_FILE] = summary
     with atomic_dir(folder) as tmp:  # one temp folder for the model files and the trainer state

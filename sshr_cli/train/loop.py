@@ -32,6 +32,7 @@ from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
 from sshr_cli.train import distributed
 from sshr_cli.train.evaluate import METRIC_OF_UNITS, DevResult, evaluate_dev
+from sshr_cli.train.frames import language_frame_files
 from sshr_cli.train.logs import MetricsLog, ProgressBar, plot_curves
 from sshr_cli.train.request import FinetuneRequest  # noqa: F401  re-export
 from sshr_cli.train.resume import (State, extend_schedule, replan, restore, resume_folder, resumed_recipe,
@@ -350,8 +351,9 @@ class Trainer:
             s.best_error, s.best_step, s.evals_without_gain = result.error_rate, s.step, 0
         elif result is not None:
             s.evals_without_gain += 1
+        frames = language_frame_files(self.model, self.train_set, self.info.device, self._autocast)
         last = ckpt.save_checkpoint(self.out / ckpt.LAST, self.model, yaml_text, self.data.unigrams,
-                                    trainer_state(self.state, self.opt), summary)
+                                    trainer_state(self.state, self.opt), summary, extra=frames)
         if improved or (result is None and not (self.out / ckpt.BEST).exists()):
             ckpt.promote_to_best(last, self.out / ckpt.BEST)
         patience = self.cfg.train.early_stopping_patience

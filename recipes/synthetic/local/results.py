@@ -30,7 +30,9 @@ LABELS = {  # what each ablation row adds to the plain-CTC baseline
     "sshr": "full SSHR",
 }
 TRIVIAL_PER = 1.0  # an empty hypothesis deletes every reference phone: PER 100 %
-PLATEAU_PER = 0.95  # dev PER below this: CTC has left its blank-only plateau
+PLATEAU_PER = 0.95  # dev error rate below this: CTC has left its blank-only plateau
+METRICS = {"PER": "PER in % (phone error rate, `sshr score --unit phone`, greedy decoding)",
+           "CER": "CER in % (character error rate, `sshr score --unit char`, greedy decoding)"}
 
 
 def count_params(safetensors_file: Path) -> int:
@@ -120,7 +122,7 @@ def table(runs: dict, variants: list[str], langs: list[str], split: str, with_co
 
 def setup_lines(args, work: Path) -> list[str]:
     report_file = work / "data" / "prepare_report.json"
-    lines = [f"- Corpus: `sshr synth commonvoice` (espeak-ng voices), languages {args.langs}, "
+    lines = [f"- Corpus: `sshr synth {args.corpus}` (espeak-ng voices), languages {args.langs}, "
              f"{args.clips} clips per language, corpus and encoder seed {args.seed}."]
     if report_file.is_file():
         report = json.loads(report_file.read_text(encoding="utf-8"))
@@ -181,7 +183,7 @@ def render(args) -> str:
     seeds = args.seeds.split(",")
     out = ["# Synthetic ablation: SSHR's parts on a tiny encoder (CPU)", "",
            "Written by `recipes/synthetic/run.sh` (stage 7); re-run it to refresh this file. "
-           "PER in % (phone error rate, `sshr score --unit phone`, greedy decoding); lower is better. "
+           f"{METRICS[args.metric]}; lower is better. "
            f"Emitting nothing scores {100 * TRIVIAL_PER:.0f} %. Each cell is the mean over {len(seeds)} "
            f"training seed(s) ({', '.join(seeds)}); the last column gives the range.", "",
            "**Read this first.** The encoder is tiny (a random 4-layer, 64-wide transformer on a fixed "
@@ -202,9 +204,9 @@ def render(args) -> str:
                               "recipes/synthetic/local/pretrain.py)"}.get(encoder, encoder)
         out += [f"## Encoder: {what}", "", recipe_line(work, encoder, variants, seeds[0])]
         out += pretrain_lines(work / "encoders" / encoder / "pretrain_log.jsonl")
-        out += ["", "Test PER (%):", ""]
+        out += ["", f"Test {args.metric} (%):", ""]
         out += table(runs, variants, langs, "test", True)
-        out += ["", "Dev PER (%):", ""]
+        out += ["", f"Dev {args.metric} (%):", ""]
         out += table(runs, variants, langs, "dev", False)
         out.append("")
     if "pretrained" not in args.encoders.split(","):
@@ -226,6 +228,8 @@ def main() -> None:
     p.add_argument("--clips", default="?")
     p.add_argument("--seed", default="0", help="the corpus and encoder seed")
     p.add_argument("--seeds", default="0", help="training seeds: run folders seed<N>")
+    p.add_argument("--metric", choices=sorted(METRICS), default="PER", help="what the scores are (the tables' label)")
+    p.add_argument("--corpus", default="commonvoice", help="the `sshr synth` command that made the corpus")
     p.add_argument("--out", default="recipes/synthetic/RESULTS.md")
     args = p.parse_args()
     text = render(args)
