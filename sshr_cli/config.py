@@ -102,6 +102,8 @@ class TrainSection:
     early_stopping_patience: int = 0  # evaluations without a better dev error; 0 = off
     max_minutes: Optional[float] = None  # wall-clock cap on this invocation's updates (then eval + save); None = off
     eval_max_batch_seconds: float = 160.0  # padded audio seconds per dev batch
+    eval_max_utterances: Optional[int] = None  # dev utterances per eval_every evaluation (seeded, balanced per
+    # language); best/ and the final evaluation use the full dev set; None = always the full dev set
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def validate(cfg: RunConfig, where: str = "recipe") -> None:
         (t.max_steps > 0, "train.max_steps must be > 0"),
         (t.eval_every > 0 and t.log_every > 0, "train.eval_every and train.log_every must be > 0"),
         (t.max_bad_steps > 0, "train.max_bad_steps must be > 0"),
+        (t.eval_max_utterances is None or t.eval_max_utterances > 0,
+         "train.eval_max_utterances must be > 0 (or null for the full dev set)"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes must be > 0 (or null for no limit)"),
         (d.max_batch_seconds > 0 and d.max_batch_size > 0, "data.max_batch_seconds and max_batch_size must be > 0"),
         (o.grad_accum >= 1, "optim.grad_accum must be >= 1"),

@@ -25,8 +25,9 @@ class State:
     step: int = 0
     epoch: int = 0
     batch_in_epoch: int = 0  # micro-batches of `epoch` consumed by completed updates
-    best_error: float | None = None
+    best_error: float | None = None  # on the full dev set
     best_step: int | None = None
+    best_subset_error: float | None = None  # on train.eval_max_utterances' subset (picks full-dev candidates)
     evals_without_gain: int = 0
     bad_steps_total: int = 0
 
@@ -83,6 +84,6 @@ def restore(folder: Path, vocab: Vocab, vocab_file: Path, opt) -> tuple[State, d
     if Vocab.load(folder) != vocab:
         raise CheckpointError(f"{folder}/vocab.json differs from {vocab_file}; "
                               f"this run was trained on other data: pass --no-resume or another --out")
-    state = State(**{f.name: t[f.name] for f in dataclasses.fields(State)})
+    state = State(**{f.name: t.get(f.name, f.default) for f in dataclasses.fields(State)})  # older runs lack new fields
     opt.load_state_dict(t)
     return state, t["rng"]
