@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 
 from sshr_cli.config import TINY_ENCODER, RunConfig
-from sshr_cli.data.dataset import DurationBatchSampler, SpeechDataset, collate
+from sshr_cli.data.dataset import SpeechDataset, collate
+from sshr_cli.data.sampler import DurationBatchSampler, train_sampler
 from sshr_cli.data.index import SpeechIndex, open_index
 from sshr_cli.data.subset import balanced_subset
 from sshr_cli.model.inference import amp_dtype, attention_backends
@@ -87,13 +88,6 @@ def open_indexes(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab,
     return indexes or both(build=False)
 
 
-def train_sampler(cfg: RunConfig, durations, info: distributed.DistInfo) -> DurationBatchSampler:
-    d = cfg.data
-    return DurationBatchSampler(durations, max_batch_seconds=d.max_batch_seconds, max_batch_size=d.max_batch_size,
-                                seed=cfg.train.seed, jitter=d.duration_jitter, shuffle=True, rank=info.rank,
-                                world_size=info.world_size)
-
-
 def load_data(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab, model,
               info: distributed.DistInfo) -> TrainData:
     """Train and dev sets from the manifests' index, with the batch samplers that feed them."""
@@ -101,7 +95,7 @@ def load_data(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab, mo
     train, dev = open_indexes(cfg, data_dir, langs, vocab, enc.conv_kernel, enc.conv_stride, info)
     subset = dev_subset(cfg, dev)
     return TrainData(SpeechDataset(train, cache_audio=d.cache_audio), SpeechDataset(dev, cache_audio=d.cache_audio),
-                     train_sampler(cfg, train.durations, info), dev_sampler(cfg, dev.durations, model),
+                     train_sampler(cfg, train.durations, info.rank, info.world_size), dev_sampler(cfg, dev.durations, model),
                      train.unigrams, subset=subset,
                      subset_sampler=dev_sampler(cfg, subset.durations, model) if subset is not None else None,
                      skipped={"train": train.skipped.counts, "dev": dev.skipped.counts},
