@@ -48,6 +48,7 @@ EXPECTED = {
     "decode_lm": ("5", "LM decode throughput at equal WER", "Wav2Vec2ProcessorWithLM", ">=3"),
     "decode_memory": ("6", "peak memory, 1 h vs 1 min of audio", "-", ""),
     "scale": ("scale", "index memory and start-up at 1M clips", "lhotse lazy CutSet", "<=1"),
+    "prepare_scale": ("prepare-scale", "prepare clips/s and peak RSS at 100,000 clips", "sshr --jobs 1", ">1"),
 }
 # Smaller inputs for --quick, only for scripts whose options are known.
 QUICK_ARGS = {
@@ -58,6 +59,7 @@ QUICK_ARGS = {
     "train_vs_hf": ["--clips", "12", "--epochs", "1"],
     "decode_greedy": ["--clips", "20", "--repeats", "1"],
     "scale": ["--sizes", "20000", "--batches", "100,1000"],
+    "prepare_scale": ["--clips", "4000"],
 }
 
 
