@@ -49,6 +49,7 @@ EXPECTED = {
     "decode_memory": ("6", "peak memory, 1 h vs 1 min of audio", "-", ""),
     "scale": ("scale", "index memory and start-up at 1M clips", "lhotse lazy CutSet", "<=1"),
     "decode_cpu": ("7", "CPU decode audio-s/s (int8/bf16/ONNX), MMS-300M shape", "HF ASR pipeline fp32", ">=2"),
+    "prepare_scale": ("prepare-scale", "prepare clips/s and peak RSS at 100,000 clips", "sshr --jobs 1", ">1"),
 }
 # Smaller inputs for --quick, only for scripts whose options are known.
 QUICK_ARGS = {
@@ -60,6 +61,7 @@ QUICK_ARGS = {
     "decode_greedy": ["--clips", "20", "--repeats", "1"],
     "scale": ["--sizes", "20000", "--batches", "100,1000"],
     "decode_cpu": ["--shapes", "mid", "--clips", "4", "--steps", "300"],
+    "prepare_scale": ["--clips", "4000"],
 }
 
 

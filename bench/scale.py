@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CLIP_SECONDS = (1.5, 2.5, 3.5, 4.5, 5.5, 7.0, 9.0, 12.0)
 SENTENCE = "the quick brown fox jumps over the lazy dog near the river bank"
+DIGITS = "zero one two three four five six seven eight nine".split()
 MAX_BATCH_SECONDS = 80.0
 WORKERS = 2
 
@@ -55,30 +56,35 @@ def write_corpus(root: Path, n: int) -> tuple[Path, Path]:
         sf.write(path, 0.1 * np.sin(np.arange(int(seconds * 16000)) / 7.0).astype(np.float32), 16000)
         paths.append(str(path))
     units = " ".join(text_to_chars(SENTENCE))
-    with open(root / "cuts.jsonl", "w", encoding="utf-8") as cuts:
+    with open(root / "cuts.jsonl", "w", encoding="utf-8") as cuts:  # every row its own text, as in Common Voice
         for lang_id, lang in enumerate(("en", "de")):
             path = manifest_path(data, lang, "train")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", encoding="utf-8") as f:
                 for i in range(lang_id, n, 2):
-                    k = (i * 7919) % len(CLIP_SECONDS)
+                    k, text = (i * 7919) % len(CLIP_SECONDS), sentence(i)
                     f.write(json.dumps({"id": f"{lang}{i}", "audio_filepath": paths[k], "duration": CLIP_SECONDS[k],
-                                        "text": SENTENCE, "raw_text": SENTENCE, "lang": lang, "speaker": "s",
-                                        "units": units}) + "\n")
-                    cuts.write(json.dumps(_cut(f"{lang}{i}", paths[k], CLIP_SECONDS[k], lang)) + "\n")
+                                        "text": text, "raw_text": text, "lang": lang, "speaker": "s",
+                                        "units": " ".join(text_to_chars(text))}) + "\n")
+                    cuts.write(json.dumps(_cut(f"{lang}{i}", paths[k], CLIP_SECONDS[k], lang, text)) + "\n")
             dev = [{"id": f"{lang}dev{i}", "audio_filepath": paths[i], "duration": CLIP_SECONDS[i], "text": SENTENCE,
                     "lang": lang, "units": units} for i in range(len(paths))]
             manifest_path(data, lang, "dev").write_text("".join(json.dumps(r) + "\n" for r in dev))
-    Vocab.build([units.split()]).save(vocab_path(data))
+    Vocab.build([units.split(), text_to_chars(" ".join(DIGITS))]).save(vocab_path(data))
     write_json(report_path(data), {"units": "chars", "source": "bench", "args": {}, "langs": {}, "vocab_size": 0})
     return data, root / "cuts.jsonl"
 
 
-def _cut(cut_id: str, path: str, seconds: float, lang: str) -> dict:
+def sentence(i: int) -> str:
+    """SENTENCE and i spelled out: a different text (and labels) for every row."""
+    return f"{SENTENCE} {' '.join(DIGITS[int(d)] for d in str(i))}"
+
+
+def _cut(cut_id: str, path: str, seconds: float, lang: str, text: str) -> dict:
     """A lhotse MonoCut as its to_dict() writes it (checked against lhotse 1.33)."""
     rec = {"id": cut_id, "sources": [{"type": "file", "channels": [0], "source": path}], "sampling_rate": 16000,
            "num_samples": int(seconds * 16000), "duration": seconds, "channel_ids": [0]}
-    sup = {"id": cut_id, "recording_id": cut_id, "start": 0, "duration": seconds, "channel": 0, "text": SENTENCE,
+    sup = {"id": cut_id, "recording_id": cut_id, "start": 0, "duration": seconds, "channel": 0, "text": text,
            "language": lang}
     return {"id": cut_id, "start": 0, "duration": seconds, "channel": 0, "supervisions": [sup], "recording": rec,
             "type": "MonoCut"}
@@ -188,21 +194,23 @@ def run_child(kind: str, data: Path, cuts: Path, batches: str) -> dict:
     return {**json.loads(line[6:]), "wall_s": wall}
 
 
-def dry_run(data: Path, root: Path) -> tuple[float, float]:
-    """(wall s, peak RSS GiB) of `sshr finetune --dry-run` on the tiny recipe (no weights either way)."""
+def dry_run(data: Path, root: Path) -> tuple[float, float, float]:
+    """(wall s, peak RSS GiB, CPU s) of `sshr finetune --dry-run` on the tiny recipe (no weights either way)."""
     repo = Path(__file__).resolve().parent.parent
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-            "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(p.returncode, time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime); "
             "print(p.stdout[-2000:], p.stderr[-2000:], file=sys.stderr)")
     cmd = [sys.executable, "-c", code, sys.executable, "-m", "sshr_cli", "finetune", "--config", "synthetic/tiny",
            "--data", str(data), "--out", str(root / "run"), "--dry-run"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(repo)})
-    rc, wall, rss_kib = proc.stdout.split()
+    rc, wall, rss_kib, cpu = proc.stdout.split()
     if rc != "0":
         raise SystemExit(f"dry run failed:\n{proc.stderr}")
     print(proc.stderr.strip())
-    return float(wall), int(rss_kib) / 2**20
+    print(f"dry run: {float(wall):.1f} s wall, {float(cpu):.1f} s CPU (user + system; the wall time of an idle machine)")
+    return float(wall), int(rss_kib) / 2**20, float(cpu)
 
 
 def build_index(data: Path) -> float:
@@ -252,19 +260,24 @@ def main() -> None:
             t = time.perf_counter()
             data, cuts = write_corpus(root, n)
             print(f"N={n}: corpus written in {time.perf_counter() - t:.1f} s")
-            first_wall, first_rss = dry_run(data, root)  # builds the index
-            cached_wall, cached_rss = dry_run(data, root)
+            load_first = os.getloadavg()[0]
+            first_wall, first_rss, first_cpu = dry_run(data, root)  # builds the index
+            load_cached = os.getloadavg()[0]
+            cached_wall, cached_rss, cached_cpu = dry_run(data, root)
             print(f"dry run: first {first_wall:.1f} s / {first_rss:.2f} GiB peak RSS; cached {cached_wall:.1f} s / "
                   f"{cached_rss:.2f} GiB")
             build_s = build_index(data)  # the children's key (MMS conv stack) differs from the tiny dry run's
             print(f"index build (MMS conv stack, in-process): {build_s:.1f} s")
+            print(f"children start at a 1-min load average of {os.getloadavg()[0]:.1f}")
             sshr = run_child("sshr", data, cuts, args.batches)
             lhotse = run_child("lhotse", data, cuts, args.batches)
             print(json.dumps({"sshr": sshr, "lhotse": lhotse}, indent=1))
             from _result import result
 
-            result("scale", f"dry-run s first use, N={n:,}", first_wall, first_wall, "-", "<=20 s", unit="s", ratio=1.0)
-            result("scale", f"dry-run s cached, N={n:,}", cached_wall, cached_wall, "-", "<=5 s", unit="s", ratio=1.0)
+            result("scale", f"dry-run s first use, N={n:,}", first_wall, first_wall, "-", "<=20 s", unit="s", ratio=1.0,
+                   note=f"{first_cpu:.1f} s CPU; 1-min load average {load_first:.1f} on {os.cpu_count()} CPUs")
+            result("scale", f"dry-run s cached, N={n:,}", cached_wall, cached_wall, "-", "<=5 s", unit="s", ratio=1.0,
+                   note=f"{cached_cpu:.1f} s CPU; 1-min load average {load_cached:.1f} on {os.cpu_count()} CPUs")
             result("scale", f"index build s, N={n:,}", build_s, build_s, "-", "", unit="s", ratio=1.0)
             result("scale", f"dry-run peak RSS GiB, N={n:,}", max(first_rss, cached_rss), 1.6, "goal", "<=1.6 GiB",
                    unit="GiB")

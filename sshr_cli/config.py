@@ -105,6 +105,8 @@ class TrainSection:
     eval_max_batch_seconds: float = 160.0  # padded audio seconds per dev batch
     compile: str = "off"  # off | auto | dynamic | static: torch.compile the training forward (train/speed.py)
     pad_to_multiple_s: float = 0.0  # s; pad each train batch's length up to a multiple of this (0 = off)
+    eval_max_utterances: Optional[int] = None  # dev utterances per eval_every evaluation (seeded, balanced per
+    # language); best/ and the final evaluation use the full dev set; None = always the full dev set
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def validate(cfg: RunConfig, where: str = "recipe") -> None:
         (t.max_bad_steps > 0, "train.max_bad_steps must be > 0"),
         (t.compile in COMPILE_MODES, f"train.compile must be one of {COMPILE_MODES}"),
         (t.pad_to_multiple_s >= 0, "train.pad_to_multiple_s must be >= 0 (0 = off)"),
+        (t.eval_max_utterances is None or t.eval_max_utterances > 0,
+         "train.eval_max_utterances must be > 0 (or null for the full dev set)"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes must be > 0 (or null for no limit)"),
         (d.max_batch_seconds > 0 and d.max_batch_size > 0, "data.max_batch_seconds and max_batch_size must be > 0"),
         (o.grad_accum >= 1, "optim.grad_accum must be >= 1"),

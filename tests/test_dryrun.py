@@ -51,3 +51,30 @@ def test_dry_run_figures_are_the_ones_training_would_use(prepared):
     assert report.batches_per_rank == len(sampler) == len(sampler.rank_batches(0))
     assert report.epochs == pytest.approx(10 / report.batches_per_rank)
     assert sum(report.train_hours.values()) == pytest.approx(float(index.durations.sum()) / 3600, rel=1e-5)
+
+
+def test_dry_run_imports_neither_torch_nor_transformers(prepared, tmp_path):
+    """A fresh `python -m sshr_cli finetune --dry-run` process: the plan costs no torch import
+    (about 1 GiB and seconds), whatever the encoder (here an MMS-shaped config.json on disk)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    (encoder / "config.json").write_text(json.dumps({"conv_kernel": [10, 3, 3, 3, 3, 2, 2],
+                                                     "conv_stride": [5, 2, 2, 2, 2, 2, 2]}))
+    code = ("import runpy, sys\n"
+            "sys.argv = ['sshr', 'finetune', '--config', 'commonvoice/sshr', '--model', sys.argv[1], '--data', "
+            "sys.argv[2], '--out', sys.argv[3], '--dry-run']\n"
+            "try:\n    runpy.run_module('sshr_cli', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('HEAVY', code, sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n")
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code, str(encoder), str(prepared), str(tmp_path / "run")],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(repo)})
+    assert "batches per epoch and rank" in proc.stderr + proc.stdout, proc.stderr[-2000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("HEAVY"))
+    assert line in ("HEAVY 0 []", "HEAVY None []"), proc.stderr[-2000:]
+    assert not (tmp_path / "run").exists()

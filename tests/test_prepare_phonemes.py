@@ -50,3 +50,23 @@ def test_cache_skips_espeak_on_the_second_call(tmp_path, monkeypatch):
     first = PhonemeCache(cache_file, "en").units(["good day", "cat"])
     monkeypatch.setattr(phonemes, "phonemize", lambda *a, **k: pytest.fail("espeak-ng called again"))
     assert PhonemeCache(cache_file, "en").units(["cat", "good day"]) == [first[1], first[0]]
+
+
+def test_prepare_phonemises_each_unique_sentence_once(tmp_path, monkeypatch):
+    """Common Voice repeats sentences across clips: 12 clips, 3 sentences (two spellings of one,
+    which normalise alike) -> espeak-ng sees each normalised sentence once, in one batch."""
+    from helpers_prepare import make_cv_lang
+    from sshr_cli.data.commonvoice import commonvoice_source
+    from sshr_cli.data.prepare import PrepareOptions, prepare
+    from sshr_cli.io import read_jsonl
+
+    sentences = ["Good day.", "good day", "The cat sat.", "A dog ran!"]
+    train = [(f"c{i}.mp3", sentences[i % 4], 1.0) for i in range(12)]
+    make_cv_lang(tmp_path / "cv" / "en", {"train": train, "dev": train[:2], "test": train[2:4]})
+    calls = []
+    real = phonemes.phonemize
+    monkeypatch.setattr(phonemes, "phonemize", lambda texts, lang: calls.append(list(texts)) or real(texts, lang))
+    prepare(commonvoice_source(tmp_path / "cv" / "en"), PrepareOptions(tmp_path / "out", "phonemes", jobs=2))
+    assert len(calls) == 1 and sorted(calls[0]) == ["a dog ran", "good day", "the cat sat"]
+    rows = read_jsonl(tmp_path / "out" / "en" / "train.jsonl")
+    assert len(rows) == 12 and len({r["units"] for r in rows}) == 3  # every clip got its sentence's units

@@ -40,18 +40,19 @@ def finetune(
     from sshr_cli.train.plan import plan_finetune
     from sshr_cli.workspace import load_workspace
 
-    quiet_transformers()  # no per-load reports or shard bars between our own lines
-    library_bars(progress)
     main_rank = os.environ.get("RANK", "0") == "0"  # under torchrun, only rank 0 prints
     ws = load_workspace()
     plan = plan_finetune(ws, config=config, data=data, out=out, model=model, langs=split_csv(langs),
-                         max_steps=max_steps, overrides=tuple(set_), resume=resume, show_progress=progress)
-    if dry_run:
+                         max_steps=max_steps, overrides=tuple(set_), resume=resume, show_progress=progress,
+                         check_gpu=not dry_run)
+    if dry_run:  # imports neither torch nor transformers
         from sshr_cli.train.dryrun import dry_run as check_run
 
         for line in [*plan.notes, *check_run(plan.request).lines()]:
             report.print(line, soft_wrap=True)
         return
+    quiet_transformers()  # no per-load reports or shard bars between our own lines
+    library_bars(progress)
     if main_rank:
         _announce(plan)
         ws.record_run(plan.request.out_dir)

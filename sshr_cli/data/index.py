@@ -18,8 +18,9 @@ items are read.
 
 The key hashes the format version, the manifests' and vocab.json's (size, mtime_ns), the
 language list and the skip rules, so a changed manifest or vocabulary gives a new folder (stale
-folders of the split are removed). The build streams the manifests row by row into files, so its
-memory does not grow with the corpus; it is written into a temp folder and renamed (sshr_cli.io).
+folders of the split are removed). The build (data/index_build.py) streams the manifests in chunks
+into the files, so its memory does not grow with the corpus; it is written into a temp folder and
+renamed (sshr_cli.io).
 """
 
 from __future__ import annotations
@@ -27,27 +28,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from array import array
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from sshr_cli.constants import SAMPLE_RATE_HZ
-from sshr_cli.data.manifest import REQUIRED_FIELDS, manifest_path, vocab_path
+from sshr_cli.data.index_build import (INDEX_FORMAT, META_FILE, MMS_CONV_KERNELS,  # noqa: F401  re-exports
+                                       MMS_CONV_STRIDES, STRING_COLUMNS, SkipReport, build_index, conv_frames,
+                                       ctc_min_frames)
+from sshr_cli.data.manifest import manifest_path, vocab_path
 from sshr_cli.errors import DataError
-from sshr_cli.io import atomic_dir, read_json, write_json
+from sshr_cli.io import atomic_dir, read_json
 from sshr_cli.text.vocab import Vocab
 
 INDEX_DIR = ".index"  # DATA/.index/, beside the language folders (dot-folders are sshr's own state)
-INDEX_FORMAT = 1  # bump when the layout changes: old folders are then rebuilt
-STRING_COLUMNS = ("id", "audio_path", "units")
-META_FILE = "meta.json"
-SKIP_EXAMPLES = 3  # ids kept per skip reason
-MMS_CONV_KERNELS = (10, 3, 3, 3, 3, 2, 2)  # wav2vec2 conv feature encoder: 320 samples per frame
-MMS_CONV_STRIDES = (5, 2, 2, 2, 2, 2, 2)
 
 
 @dataclass(frozen=True)
@@ -61,37 +56,6 @@ class Utterance:
     lang_id: int
     labels: tuple[int, ...]
     units: str  # space-separated reference units, "|" between words
-
-
-def conv_frames(num_samples: int, kernels: Sequence[int] = MMS_CONV_KERNELS,
-                strides: Sequence[int] = MMS_CONV_STRIDES) -> int:
-    """Encoder frames for `num_samples` of audio (the conv stack, no padding)."""
-    n = num_samples
-    for k, s in zip(kernels, strides):
-        n = (n - k) // s + 1
-    return max(n, 0)
-
-
-def ctc_min_frames(labels: Sequence[int]) -> int:
-    """Frames CTC needs for `labels`: one per label plus a blank between each repeated pair."""
-    return len(labels) + sum(a == b for a, b in zip(labels, labels[1:]))
-
-
-class SkipReport:
-    """reason -> count, and a few example ids per reason."""
-
-    def __init__(self, counts: dict[str, int] | None = None, examples: dict[str, list[str]] | None = None):
-        self.counts, self.examples = dict(counts or {}), dict(examples or {})
-
-    def add(self, reason: str, utt_id: str) -> None:
-        self.counts[reason] = self.counts.get(reason, 0) + 1
-        ids = self.examples.setdefault(reason, [])
-        if len(ids) < SKIP_EXAMPLES:
-            ids.append(utt_id)
-
-    def lines(self, split: str) -> list[str]:
-        return [f"{split}: skipped {n} utterance(s): {reason} (e.g. {', '.join(self.examples[reason])})"
-                for reason, n in sorted(self.counts.items())]
 
 
 # ---------------------------------------------------------------- the key
@@ -112,93 +76,6 @@ def index_key(data_dir: Path, langs: Sequence[str], split: str, kernels: Sequenc
 
 def index_dir(data_dir: str | Path, split: str, key: str) -> Path:
     return Path(data_dir) / INDEX_DIR / f"{split}-{key}"
-
-
-# ---------------------------------------------------------------- building
-class _Writer:
-    """Streams columns into raw files in `folder`."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.durations, self.lang_ids = array("f"), array("h")
-        self.offsets = {c: array("q", [0]) for c in ("labels", *STRING_COLUMNS)}
-        self.files = {c: open(folder / f"{c}.bin", "wb") for c in ("labels", *STRING_COLUMNS)}
-        self.words: Counter = Counter()
-
-    def add(self, row: dict, labels: list[int], duration: float, lang_id: int) -> None:
-        self.durations.append(duration)
-        self.lang_ids.append(lang_id)
-        self._put("labels", array("i", labels).tobytes(), len(labels))
-        for column, value in zip(STRING_COLUMNS, (row["id"], row["audio_filepath"], row["units"])):
-            data = str(value).encode("utf-8")
-            self._put(column, data, len(data))
-        self.words.update(str(row.get("text", "")).split())
-
-    def _put(self, column: str, data: bytes, n: int) -> None:
-        self.files[column].write(data)
-        off = self.offsets[column]
-        off.append(off[-1] + n)
-
-    def close(self) -> int:
-        for f in self.files.values():
-            f.close()
-        (self.folder / "durations.bin").write_bytes(self.durations.tobytes())
-        (self.folder / "lang_ids.bin").write_bytes(self.lang_ids.tobytes())
-        for column, off in self.offsets.items():
-            (self.folder / f"{column}.off").write_bytes(off.tobytes())
-        return len(self.durations)
-
-
-def _rows(path: Path):
-    """(line number, row) for each row of a manifest, streamed; one-line DataError on bad input."""
-    if not path.is_file():
-        raise DataError(f"manifest not found: {path} (run `sshr prepare` first, or pass the right --data)")
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise DataError(f"{path}:{n}: not JSON ({exc}); expected one JSON object per line") from exc
-            missing = [k for k in (*REQUIRED_FIELDS, "units") if k not in row]
-            if missing:
-                hint = "; re-run `sshr prepare` with this version" if missing == ["units"] else ""
-                raise DataError(f"{path}:{n}: missing field(s) {', '.join(missing)}{hint}")
-            yield row
-
-
-def _skip_reason(labels: list[int], duration: float, frames_of: Callable[[int], int],
-                 max_duration: float | None) -> str | None:
-    if not labels:
-        return "no target units"
-    if max_duration is not None and duration > max_duration:
-        return f"longer than {max_duration:g} s"
-    if ctc_min_frames(labels) > frames_of(round(duration * SAMPLE_RATE_HZ)):
-        return "more labels than encoder frames"
-    return None
-
-
-def build_index(folder: Path, data_dir: Path, langs: Sequence[str], split: str, vocab: Vocab,
-                frames_of: Callable[[int], int], max_duration: float | None, key: str) -> None:
-    """Write the index of `split` into `folder` (see the module docstring)."""
-    writer, skipped = _Writer(folder), SkipReport()
-    try:
-        for lang_id, lang in enumerate(langs):
-            for row in _rows(manifest_path(data_dir, lang, split)):
-                labels = vocab.encode(row["units"].split())
-                duration = float(row["duration"])
-                reason = _skip_reason(labels, duration, frames_of, max_duration)
-                if reason:
-                    skipped.add(reason, str(row["id"]))
-                else:
-                    writer.add(row, labels, duration, lang_id)
-    finally:
-        n = writer.close()
-    unigrams = [w for w, _ in sorted(writer.words.items(), key=lambda kv: (-kv[1], kv[0]))]
-    write_json(folder / META_FILE, {"format": INDEX_FORMAT, "key": key, "split": split, "langs": list(langs),
-                                    "n": n, "labels": writer.offsets["labels"][-1], "skipped": skipped.counts,
-                                    "skip_examples": skipped.examples, "unigrams": unigrams}, indent=None)
 
 
 # ---------------------------------------------------------------- reading
@@ -276,9 +153,8 @@ def open_index(data_dir: str | Path, langs: Sequence[str], split: str, vocab: Vo
     key = index_key(data_dir, langs, split, kernels, strides, max_duration)
     folder = index_dir(data_dir, split, key)
     if build and not (folder / META_FILE).is_file():
-        frames_of = lambda n: conv_frames(n, kernels, strides)  # noqa: E731
         with atomic_dir(folder) as tmp:
-            build_index(tmp, data_dir, langs, split, vocab, frames_of, max_duration, key)
+            build_index(tmp, data_dir, langs, split, vocab, kernels, strides, max_duration, key)
         _remove_stale(folder)
     return SpeechIndex(folder)
 

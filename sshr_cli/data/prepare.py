@@ -25,7 +25,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from sshr_cli import __version__
 from sshr_cli.constants import MAX_TRAIN_DURATION_S, MIN_TRAIN_DURATION_S
@@ -33,7 +33,7 @@ from sshr_cli.data.durations import MEASURE_CACHE, DurationCache, Progress, file
 from sshr_cli.data.flac import write_flac_copies
 from sshr_cli.constants import UNITS
 from sshr_cli.data.manifest import SPLITS, manifest_path, report_path, vocab_path
-from sshr_cli.data.report import report_warnings, split_report
+from sshr_cli.data.report import SplitStats, report_warnings
 from sshr_cli.data.source import (DUPLICATE_ID, EMPTY_TEXT, MISSING_CLIP, NO_PHONEMES, TOO_LONG, TOO_SHORT,
                                   UNREADABLE_AUDIO, SourceInput, SplitInput)
 from sshr_cli.errors import ConfigError
@@ -157,9 +157,11 @@ def _drop_reason(utt_entry: dict | None, text: str, units: list[str], split: str
 
 
 def select(split: SplitInput, durations: dict[str, dict], texts: dict[tuple[str, str], str],
-           units: dict[tuple[str, str], list[str]], options: PrepareOptions) -> tuple[list[dict], Counter]:
-    """Manifest rows kept for one split, and drop counts by reason (the reader's included)."""
-    rows, dropped, seen = [], Counter(split.dropped), set()
+           units: dict[tuple[str, str], list[str]], options: PrepareOptions, dropped: Counter) -> Iterator[dict]:
+    """Manifest rows kept for one split, streamed (no list of rows is held); drop counts by reason
+    go into `dropped` (the reader's included) as the rows go by."""
+    dropped.update(split.dropped)
+    seen = set()
     for utt in split.utterances:
         if utt.id in seen:
             dropped[DUPLICATE_ID] += 1
@@ -172,10 +174,9 @@ def select(split: SplitInput, durations: dict[str, dict], texts: dict[tuple[str,
         if reason:
             dropped[reason] += 1
             continue
-        rows.append({"id": utt.id, "audio_filepath": str(utt.audio_path), "duration": round(entry["duration"], 4),
-                     "text": text, "raw_text": utt.raw_text, "lang": utt.lang, "speaker": utt.speaker,
-                     "units": " ".join(unit_list)})
-    return rows, dropped
+        yield {"id": utt.id, "audio_filepath": str(utt.audio_path), "duration": round(entry["duration"], 4),
+               "text": text, "raw_text": utt.raw_text, "lang": utt.lang, "speaker": utt.speaker,
+               "units": " ".join(unit_list)}
 
 
 # ---------------------------------------------------------------- orchestration
@@ -198,9 +199,12 @@ def prepare(source: SourceInput, options: PrepareOptions, progress: Optional[Pro
     durations = measure([u.audio_path for u in all_utts], DurationCache(work / MEASURE_CACHE), options.jobs, progress)
     texts = {(u.lang, u.raw_text): normalize(u.raw_text, u.lang) for u in all_utts}
     units = make_units(_texts_by_lang(texts), options.units, work, progress)
-    kept = {(s.lang, s.split): select(s, durations, texts, units, options) for s in source.splits}
-    vocab = Vocab.build(r["units"].split() for (_, split), (rows, _) in kept.items() if split == "train" for r in rows)
-    if options.resample_to_flac:
+    facts = (durations, texts, units, options)
+    vocab = Vocab.build(r["units"].split() for s in source.splits if s.split == "train"
+                        for r in select(s, *facts, Counter()))  # a first pass: dev/test rows count unknown units
+    kept = {(s.lang, s.split): (select(s, *facts, dropped := Counter()), dropped) for s in source.splits}
+    if options.resample_to_flac:  # the copies rename the rows' audio: these rows are held in memory
+        kept = {key: (list(rows), dropped) for key, (rows, dropped) in kept.items()}
         write_flac_copies([r for rows, _ in kept.values() for r in rows], out_dir, options.jobs, progress)
     report = _write_outputs(out_dir, kept, vocab, _report_head(source, options, vocab))
     _remove_stale(out_dir, state.get("report", {}), report)
@@ -235,10 +239,12 @@ def _report_head(source: SourceInput, options: PrepareOptions, vocab: Vocab) -> 
 
 
 def _write_outputs(out_dir: Path, kept: dict, vocab: Vocab, report: dict) -> dict:
-    """Manifests, vocab.json and prepare_report.json (the report gains a row per language and split)."""
+    """Manifests, vocab.json and prepare_report.json (the report gains a row per language and split).
+    `kept`: (lang, split) -> (rows, drop counts), rows possibly a generator that fills its counts."""
     for (lang, split), (rows, dropped) in kept.items():
-        write_jsonl(manifest_path(out_dir, lang, split), rows)
-        report["langs"].setdefault(lang, {})[split] = split_report(rows, dropped, vocab)
+        stats = SplitStats(vocab)
+        write_jsonl(manifest_path(out_dir, lang, split), stats.counted(rows))  # streamed, counted on the way
+        report["langs"].setdefault(lang, {})[split] = stats.report(dropped)
     vocab.save(vocab_path(out_dir))
     write_json(report_path(out_dir), report)
     return report

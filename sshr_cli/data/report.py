@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from rich.markup import escape
 
@@ -18,12 +18,23 @@ HOURS_DIGITS = 6  # rounding in the report
 RATE_DIGITS = 6
 
 
-def split_report(rows: list[dict], dropped: Counter, vocab: Vocab) -> dict:
-    n_units = sum(len(r["units"].split()) for r in rows)
-    n_unk = sum(vocab.count_unknown(r["units"].split()) for r in rows)
-    return {"kept": len(rows), "dropped": dict(sorted((k, v) for k, v in dropped.items() if v)),
-            "hours": round(sum(r["duration"] for r in rows) / 3600, HOURS_DIGITS),
-            "unk_rate": round(n_unk / n_units, RATE_DIGITS) if n_units else 0.0}
+class SplitStats:
+    """A split's report row, counted as its manifest rows stream by (`counted`)."""
+
+    def __init__(self, vocab: Vocab):
+        self.vocab, self.kept, self.units, self.unk, self.seconds = vocab, 0, 0, 0, 0.0
+
+    def counted(self, rows: Iterable[dict]) -> Iterator[dict]:
+        for row in rows:
+            units = row["units"].split()
+            self.kept, self.units, self.seconds = self.kept + 1, self.units + len(units), self.seconds + row["duration"]
+            self.unk += self.vocab.count_unknown(units)
+            yield row
+
+    def report(self, dropped: Counter) -> dict:
+        return {"kept": self.kept, "dropped": dict(sorted((k, v) for k, v in dropped.items() if v)),
+                "hours": round(self.seconds / 3600, HOURS_DIGITS),
+                "unk_rate": round(self.unk / self.units, RATE_DIGITS) if self.units else 0.0}
 
 
 def report_dataset(report: dict) -> str | None:

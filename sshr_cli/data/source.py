@@ -22,7 +22,7 @@ MALFORMED_ROW = "malformed_row"
 DUPLICATE_ID = "duplicate_id"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no per-object __dict__: ~50 bytes less a clip
 class Utterance:
     id: str
     audio_path: Path  # absolute; becomes the manifest's audio_filepath

@@ -22,9 +22,8 @@ from sshr_cli.data.index import MMS_CONV_KERNELS, MMS_CONV_STRIDES, open_index
 from sshr_cli.data.manifest import check_langs, prepared_units, vocab_path
 from sshr_cli.errors import ConfigError
 from sshr_cli.text.vocab import Vocab
-from sshr_cli.train import distributed
+from sshr_cli.data.sampler import train_sampler
 from sshr_cli.train.request import FinetuneRequest
-from sshr_cli.train.setup import train_sampler
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def dry_run(req: FinetuneRequest, world_size: int | None = None) -> DryRunReport
     args = dict(kernels=kernels, strides=strides)
     train = open_index(data_dir, langs, cfg.data.train_split, vocab, max_duration=cfg.data.max_train_duration, **args)
     dev = open_index(data_dir, langs, cfg.data.dev_split, vocab, **args)
-    sampler = train_sampler(cfg, train.durations, distributed.DistInfo(rank=0, world_size=world))
+    sampler = train_sampler(cfg, train.durations, rank=0, world_size=world)
     return DryRunReport(
         units=units, world_size=world, train_utterances=len(train), dev_utterances=len(dev),
         batches_per_rank=sampler.batches_per_epoch(), padding_fraction=sampler.padding_fraction(0),

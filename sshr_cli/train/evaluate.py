@@ -29,9 +29,10 @@ class DevResult:
     wer: float | None = None  # word error rate, for character targets
     lid_accuracy: float | None = None
     n: int = 0
+    eval_set: str = "full"  # full | subset (train.eval_max_utterances)
 
     def row(self, step: int) -> dict:
-        row = {"step": step, "split": "dev", "loss": self.loss, "metric": self.metric,
+        row = {"step": step, "split": "dev", "eval_set": self.eval_set, "loss": self.loss, "metric": self.metric,
                "error_rate": self.error_rate, "by_lang": self.by_lang, "n": self.n}
         if self.wer is not None:
             row["wer"] = self.wer

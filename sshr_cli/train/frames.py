@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, ContextManager
 
+import numpy as np
 import torch
 
 from sshr_cli.data.dataset import collate
@@ -29,7 +30,7 @@ def language_frame_files(model, train_set, device: str, context: Callable[[], Co
     model.eval()
     step = 1 if model.padding_sensitive else FRAME_BATCH
     with torch.inference_mode(), context():
-        for lang, indices in _sample(train_set.utts).items():
+        for lang, indices in _sample(train_set).items():
             for k in range(0, len(indices), step):
                 batch = collate([train_set[i] for i in indices[k : k + step]]).to(device)
                 means.add(lang, model(batch.input_values, batch.attention_mask).lid_frame.float())
@@ -37,10 +38,8 @@ def language_frame_files(model, train_set, device: str, context: Callable[[], Co
     return {LANGUAGE_FRAMES_FILE: means.payload(lid_layer)}
 
 
-def _sample(utts) -> dict[str, list[int]]:
-    """The first LANGUAGE_FRAME_UTTERANCES utterance indices of each language, in order."""
-    chosen: dict[str, list[int]] = {}
-    for i, u in enumerate(utts):
-        if len(chosen.setdefault(u.lang, [])) < LANGUAGE_FRAME_UTTERANCES:
-            chosen[u.lang].append(i)
-    return chosen
+def _sample(train_set) -> dict[str, list[int]]:
+    """The first LANGUAGE_FRAME_UTTERANCES item positions of each language, in manifest order."""
+    lang_ids, langs = train_set.lang_ids, train_set.index.langs
+    positions = np.arange(len(lang_ids))
+    return {langs[k]: positions[lang_ids == k][:LANGUAGE_FRAME_UTTERANCES].tolist() for k in np.unique(lang_ids)}

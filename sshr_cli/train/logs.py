@@ -127,11 +127,16 @@ def plot_curves(out_dir: Path) -> Path | None:
     dev = [r for r in rows if r.get("split") == "dev"]
     fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot([r["step"] for r in train], [r["loss"] for r in train], label="train loss")
-    ax_loss.plot([r["step"] for r in dev], [r["loss"] for r in dev], "o-", label="dev loss")
+    full = [r for r in dev if r.get("eval_set", "full") == "full"]
+    ax_loss.plot([r["step"] for r in full], [r["loss"] for r in full], "o-", label="dev loss")
     ax_loss.set_xlabel("update"), ax_loss.set_yscale("log"), ax_loss.legend()
+    for eval_set in ("full", "subset"):  # train.eval_max_utterances: subset rows, and full rows for best/
+        rows_ = [r for r in dev if r.get("eval_set", "full") == eval_set]
+        if rows_:
+            name = "dev" if eval_set == "full" else "dev subset"
+            ax_err.plot([r["step"] for r in rows_], [100 * r["error_rate"] for r in rows_], "o-" if eval_set == "full"
+                        else "x:", label=f"{name} {rows_[-1].get('metric', 'error').upper()}")
     if dev:
-        ax_err.plot([r["step"] for r in dev], [100 * r["error_rate"] for r in dev], "o-",
-                    label=f"dev {dev[-1].get('metric', 'error').upper()}")
         ax_err.set_ylabel("%"), ax_err.set_xlabel("update"), ax_err.legend()
     fig.tight_layout()
     png = out_dir / CURVES_FILE

@@ -14,6 +14,7 @@ the loop itself: updates, the NaN guard, logging, evaluation and saving decision
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Trainer:
         self._rng_to_restore = None
         self._warned_data_wait = False
         self._extension = None  # a raised max_steps on resume: what to say (and log in metrics.jsonl)
+        self._full_eval_step = -1  # the update last evaluated on the full dev set (all ranks know it)
         resume_from = resume_folder(self.out, req.resume, info)
         self.cfg = cfg = resumed_recipe(req.recipe, resume_from, self.out)
         self.units = prepared_units(req.data_dir)
@@ -165,16 +167,16 @@ class Trainer:
                 if loss is not None and s.step % t.log_every == 0:
                     self._log_train(log, bar, window)
                 evaluated = s.step % t.eval_every == 0 or s.step == t.max_steps
-                if evaluated and self._evaluate_and_save(log):
+                if evaluated and self._evaluate_and_save(log, full=s.step == t.max_steps):
                     stopped = "early_stopping"
                     break
                 if s.step < t.max_steps and self._out_of_time(deadline):
-                    if not evaluated:
-                        self._evaluate_and_save(log)
                     self.say(f"update {s.step}: train.max_minutes={t.max_minutes:g} reached; stopped here "
                              f"(last/ can be continued with --resume)")
                     stopped = "time_limit"
                     break
+            if self._full_eval_step != s.step:  # the run ends with an evaluation on the full dev set
+                self._evaluate_and_save(log, full=True)
         finally:
             bar.stop()
             if log is not None:
@@ -313,48 +315,75 @@ class Trainer:
         self.say(f"[yellow]update {self.state.step}: {100 * share:.0f}% of the time went to waiting for audio; "
                  f"{', '.join(fixes)}, or prepare with --resample-to-flac[/]")
 
-    def _evaluate_and_save(self, log) -> bool:
-        """Rank 0 evaluates and writes last/ (and best/); returns True when early stopping says stop."""
-        stop = False
+    def _evaluate_and_save(self, log, full: bool = False) -> bool:
+        """Rank 0 evaluates and writes last/ (and best/); returns True when early stopping says stop.
+        `full`: on the full dev set even when train.eval_max_utterances asks for a subset."""
+        stop, full_done = False, True
         if self.info.is_main:
-            result = self.evaluate()
-            if result is not None:
-                log.write(result.row(self.state.step))
-                self._report(result)
-            stop = self._save(result)
-        stop = distributed.broadcast_object(stop, self.info)
+            stop, full_done = self._evaluate_and_decide(log, full)
+        stop, full_done = distributed.broadcast_object((stop, full_done), self.info)
+        if full_done:
+            self._full_eval_step = self.state.step
         if self.info.enabled:  # the best-error bookkeeping lives in State, on every rank
             s = distributed.broadcast_object(self.state, self.info)
             self.state.best_error, self.state.best_step = s.best_error, s.best_step
-            self.state.evals_without_gain = s.evals_without_gain
+            self.state.best_subset_error, self.state.evals_without_gain = s.best_subset_error, s.evals_without_gain
         return stop
+
+    def _evaluate_and_decide(self, log, full: bool) -> tuple[bool, bool]:
+        """(stop, evaluated on the full dev set). With a dev subset, the subset is evaluated, and
+        only when its error beats its best so far is the full dev set evaluated: best/ is the
+        checkpoint with the lowest FULL dev error."""
+        on_subset = self.data.subset is not None and not full
+        result = self.evaluate(subset=on_subset)
+        if result is None:
+            return self._save(None, None), True
+        results, full_result = [result], None if on_subset else result
+        if on_subset and (self.state.best_subset_error is None or result.error_rate < self.state.best_subset_error):
+            self.state.best_subset_error = result.error_rate
+            full_result = self.evaluate(subset=False)
+            results.append(full_result)
+        best = full_result is not None and (self.state.best_error is None or full_result.error_rate < self.state.best_error)
+        for r in results:
+            row = {**r.row(self.state.step), "best": r is full_result and best}
+            if r.eval_set == "subset":
+                row["eval_max_utterances"] = self.cfg.train.eval_max_utterances
+            log.write(row)
+            self._report(r)
+        return self._save(full_result or result, full_result if best else None), full_result is not None
 
     def _report(self, r: DevResult) -> None:
         langs = "  ".join(f"{lang} {100 * e:.1f}" for lang, e in r.by_lang.items())
         lid = f"  LID {100 * r.lid_accuracy:.1f}%" if r.lid_accuracy is not None else ""
-        self.say(f"update {self.state.step}: dev loss {r.loss:.3f}  {r.metric.upper()} "
+        which = f" (subset of {r.n})" if r.eval_set == "subset" else ""
+        self.say(f"update {self.state.step}: dev{which} loss {r.loss:.3f}  {r.metric.upper()} "
                  f"{100 * r.error_rate:.2f}% ({langs}){lid}")
 
-    def evaluate(self) -> DevResult | None:
-        if self.data.dev_sampler is None:
+    def evaluate(self, subset: bool = False) -> DevResult | None:
+        """The dev set (or train.eval_max_utterances' subset) decoded greedily; None without dev data."""
+        dataset, sampler = ((self.data.subset, self.data.subset_sampler) if subset and self.data.subset is not None
+                            else (self.data.dev_set, self.data.dev_sampler))
+        if sampler is None:
             return None
-        batches = make_loader(self.data.dev_set, self.data.dev_sampler, self.cfg, self.info)
-        return evaluate_dev(self.model, batches, self.data.dev_set.utterance, self.vocab, self.units, self.info.device,
-                            self._autocast)
+        batches = make_loader(dataset, sampler, self.cfg, self.info)
+        result = evaluate_dev(self.model, batches, dataset.utterance, self.vocab, self.units, self.info.device,
+                              self._autocast)
+        return dataclasses.replace(result, eval_set="subset" if dataset is self.data.subset else "full")
 
-    def _save(self, result: DevResult | None) -> bool:
+    def _save(self, result: DevResult | None, new_best: DevResult | None) -> bool:
+        """Write last/ (its summary holds `result`); promote it to best/ when `new_best` is given
+        (a better full dev error), or when there is no dev set and no best/ yet."""
         s, yaml_text = self.state, dump_yaml(self.cfg)
         summary = {"step": s.step, "units": self.units, "languages": self.langs,
                    "dev": result.row(s.step) if result else None}
-        improved = result is not None and (s.best_error is None or result.error_rate < s.best_error)
-        if improved:
-            s.best_error, s.best_step, s.evals_without_gain = result.error_rate, s.step, 0
+        if new_best is not None:
+            s.best_error, s.best_step, s.evals_without_gain = new_best.error_rate, s.step, 0
         elif result is not None:
             s.evals_without_gain += 1
         frames = language_frame_files(self.model, self.train_set, self.info.device, self._autocast)
         last = ckpt.save_checkpoint(self.out / ckpt.LAST, self.model, yaml_text, self.data.unigrams,
                                     trainer_state(self.state, self.opt), summary, extra=frames)
-        if improved or (result is None and not (self.out / ckpt.BEST).exists()):
+        if new_best is not None or (result is None and not (self.out / ckpt.BEST).exists()):
             ckpt.promote_to_best(last, self.out / ckpt.BEST)
         patience = self.cfg.train.early_stopping_patience
         return bool(patience and s.evals_without_gain >= patience)

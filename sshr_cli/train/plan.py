@@ -31,7 +31,9 @@ class Plan:
 
 def plan_finetune(workspace, config: str | None = None, data: Path | None = None, out: Path | None = None,
                   model: str | None = None, langs: list[str] | None = None, max_steps: int | None = None,
-                  overrides: tuple[str, ...] = (), resume: bool | None = None, show_progress: bool = True) -> Plan:
+                  overrides: tuple[str, ...] = (), resume: bool | None = None, show_progress: bool = True,
+                  check_gpu: bool = True) -> Plan:
+    """The request and its notes; check_gpu=False (--dry-run) skips the GPU check and its torch import."""
     data_dir = workspace.data_dir(data)
     notes = []
     recipe_path = resolve_recipe(config) if config else _recipe_for(data_dir, notes)
@@ -45,7 +47,7 @@ def plan_finetune(workspace, config: str | None = None, data: Path | None = None
         from sshr_cli.hub import resolve_model_dir
 
         resolve_model_dir(model_id)  # fail now, in one line, if it can be neither found nor downloaded
-        notes += gpu_warning()
+        notes += gpu_warning() if check_gpu else []
     check_inputs(data_dir, recipe, out_dir)
     request = FinetuneRequest(recipe=recipe, data_dir=data_dir, out_dir=out_dir, model=model_id, resume=resume,
                               show_progress=show_progress)

@@ -25,8 +25,9 @@ class State:
     step: int = 0
     epoch: int = 0
     batch_in_epoch: int = 0  # micro-batches of `epoch` consumed by completed updates
-    best_error: float | None = None
+    best_error: float | None = None  # on the full dev set
     best_step: int | None = None
+    best_subset_error: float | None = None  # on train.eval_max_utterances' subset (picks full-dev candidates)
     evals_without_gain: int = 0
     bad_steps_total: int = 0
     lr_extensions: list = field(default_factory=list)  # [from_step, old max_steps, new max_steps] per raise

@@ -18,8 +18,10 @@ from pathlib import Path
 import torch
 
 from sshr_cli.config import TINY_ENCODER, RunConfig
-from sshr_cli.data.dataset import DurationBatchSampler, SpeechDataset, collate
+from sshr_cli.data.dataset import SpeechDataset, collate
+from sshr_cli.data.sampler import DurationBatchSampler, train_sampler
 from sshr_cli.data.index import SpeechIndex, open_index
+from sshr_cli.data.subset import balanced_subset
 from sshr_cli.model.inference import amp_dtype, attention_backends
 from sshr_cli.text.vocab import Vocab
 from sshr_cli.train import checkpoint as ckpt
@@ -65,6 +67,8 @@ class TrainData:
     sampler: DurationBatchSampler  # this rank's shard of the train batches
     dev_sampler: DurationBatchSampler | None  # None: no dev utterances
     unigrams: list[str]  # train words, most frequent first (saved with every checkpoint)
+    subset: SpeechDataset | None = None  # train.eval_max_utterances' dev subset; None: the full dev set
+    subset_sampler: DurationBatchSampler | None = None
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> reason -> n
     skip_lines: list[str] = field(default_factory=list)  # what was skipped, one line per reason
 
@@ -84,27 +88,38 @@ def open_indexes(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab,
     return indexes or both(build=False)
 
 
-def train_sampler(cfg: RunConfig, durations, info: distributed.DistInfo) -> DurationBatchSampler:
-    d = cfg.data
-    return DurationBatchSampler(durations, max_batch_seconds=d.max_batch_seconds, max_batch_size=d.max_batch_size,
-                                seed=cfg.train.seed, jitter=d.duration_jitter, shuffle=True, rank=info.rank,
-                                world_size=info.world_size)
-
-
 def load_data(cfg: RunConfig, data_dir: Path, langs: list[str], vocab: Vocab, model,
               info: distributed.DistInfo) -> TrainData:
     """Train and dev sets from the manifests' index, with the batch samplers that feed them."""
     d, enc = cfg.data, model.encoder_config
     train, dev = open_indexes(cfg, data_dir, langs, vocab, enc.conv_kernel, enc.conv_stride, info)
-    # one utterance per dev batch when padding changes the encoder's output, so that the dev
-    # error is the one `sshr decode` + `sshr score` give for the same checkpoint
-    dev_batch = 1 if model.padding_sensitive else d.max_batch_size
-    dev_sampler = DurationBatchSampler(dev.durations, max_batch_seconds=cfg.train.eval_max_batch_seconds,
-                                       max_batch_size=dev_batch, shuffle=False) if len(dev) else None
+    subset = dev_subset(cfg, dev)
     return TrainData(SpeechDataset(train, cache_audio=d.cache_audio), SpeechDataset(dev, cache_audio=d.cache_audio),
-                     train_sampler(cfg, train.durations, info), dev_sampler, train.unigrams,
+                     train_sampler(cfg, train.durations, info.rank, info.world_size), dev_sampler(cfg, dev.durations, model),
+                     train.unigrams, subset=subset,
+                     subset_sampler=dev_sampler(cfg, subset.durations, model) if subset is not None else None,
                      skipped={"train": train.skipped.counts, "dev": dev.skipped.counts},
                      skip_lines=train.skipped.lines(d.train_split) + dev.skipped.lines(d.dev_split))
+
+
+def dev_subset(cfg: RunConfig, dev: SpeechIndex) -> SpeechDataset | None:
+    """The dev subset of train.eval_max_utterances (None when unset or not smaller than the dev set)."""
+    n = cfg.train.eval_max_utterances
+    if n is None or n >= len(dev):
+        return None
+    rows = balanced_subset(dev.lang_ids, len(dev.langs), n, cfg.train.seed)
+    return SpeechDataset(dev, rows=rows, cache_audio=cfg.data.cache_audio)
+
+
+def dev_sampler(cfg: RunConfig, durations, model) -> DurationBatchSampler | None:
+    """Dev batches in a fixed order; None for no utterances. One utterance per batch when padding
+    changes the encoder's output, so that the dev error is the one `sshr decode` + `sshr score`
+    give for the same checkpoint."""
+    if not len(durations):
+        return None
+    size = 1 if model.padding_sensitive else cfg.data.max_batch_size
+    return DurationBatchSampler(durations, max_batch_seconds=cfg.train.eval_max_batch_seconds,
+                                max_batch_size=size, shuffle=False)
 
 
 def make_loader(dataset, sampler, cfg: RunConfig, info: distributed.DistInfo):
