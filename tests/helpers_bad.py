@@ -65,10 +65,14 @@ def run_sshr(args: list[str], cwd: Path, file_limit: int | None = None, **env) -
 
 
 def snapshot(paths) -> dict[str, str]:
-    """sha256 of every file under the given files/folders (the user's inputs)."""
+    """sha256 of every file under the given files/folders (the user's inputs); sshr's own training-index
+    cache (DATA/.index/, built beside the manifests by design) is not the user's."""
+    from sshr_cli.data.index import INDEX_DIR
+
     out = {}
     for p in map(Path, paths):
         files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
+        files = [f for f in files if INDEX_DIR not in f.parts]
         for f in files:
             out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out

@@ -74,4 +74,4 @@ def test_the_cli_runs_under_torchrun(prepared, tmp_path):
                     tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (out / "best/model.safetensors").is_file() and (out / "last/trainer_state.pt").is_file()
-    assert proc.stderr.count("x2") == 1  # the start line, printed once (rank 0), names 2 processes
+    assert proc.stdout.count("x2") == 1  # the start line (finetune narrates on stdout), once (rank 0), names 2 processes

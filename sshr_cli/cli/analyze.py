@@ -44,10 +44,10 @@ def analyze(
     library_bars(progress)
     ws = load_workspace()
     align_model, note = pick_align_model(align_model, ws.data_dir(data))
-    console.print(note if align_model else f"[yellow]warning:[/] {note}", soft_wrap=True)
     config = AnalyzeConfig(model=ws.model(model), data_dir=ws.data_dir(data), langs=tuple(split_csv(langs) or ()),
                            out_dir=out_dir, max_utts=max_utts, max_frames=max_frames, align_model=align_model,
                            batch_s=batch_s, device=device, seed=seed)
     with task_bars(progress) as task:
         result = run_analysis(config, progress=task)
-    print_report(result, console, out)
+    console.print(note if align_model else f"[yellow]warning:[/] {note}", soft_wrap=True)  # after: an error
+    print_report(result, console, out)  # in the run stays the only line
