@@ -110,7 +110,7 @@ def _rows(tsv: Path, lang: str, dropped: Counter) -> Iterator[Utterance]:
                     continue
                 path = _clip_path(clips_dir, row[col["path"]].strip())
                 speaker = row[col[SPEAKER_COLUMN]] if SPEAKER_COLUMN in col else ""
-                yield Utterance(Path(path.name).stem, path, row[col["sentence"]], lang, speaker)
+                yield Utterance(path.stem, path, row[col["sentence"]], lang, speaker)
     except UnicodeDecodeError as exc:
         raise DataError(f"{tsv}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
