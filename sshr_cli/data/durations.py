@@ -5,7 +5,7 @@
     cache.entry(str(path))  # {"duration": s} | {"error": why} | None (missing)
 
 The cache is an SQLite file looked up clip by clip, so memory does not grow with the corpus
-(the old JSONL cache was a dict of every clip: ~0.5 KiB each). A cached entry is reused while
+(the JSONL cache before it was loaded whole into a dict, an entry per clip). A cached entry is reused while
 the file's size and mtime are unchanged (file_stat); measure() leaves every clip it was given
 either fresh in the cache or absent (missing), so entry() needs no second stat.
 """

@@ -16,7 +16,7 @@ Memory: the utterances are streamed, never held: each pass (fingerprint, duratio
 vocab, manifests) re-reads the reader's index files (source.Reread). What stays in memory grows
 with the corpus's distinct sentences, not its clips: the normalised text and units per unique
 (language, sentence), so phonemisation runs once per sentence. Per clip, only a split's set of
-ids (duplicate detection, ~100 bytes a clip, during that split's pass) and, with
+ids (duplicate detection, ~150 bytes a clip, during that split's pass) and, with
 --resample-to-flac, the rows to copy.
 
 Re-runs: everything is written atomically, and `OUT/.prepare/state.json` holds a fingerprint
@@ -171,7 +171,7 @@ def select(split: SplitInput, durations: DurationCache, texts: dict[tuple[str, s
     """Manifest rows kept for one split, streamed (no list of rows is held); drop counts by reason
     go into `dropped` (the reader's included) as the rows go by."""
     dropped.update(split.dropped)
-    seen = set()  # the split's ids: ~100 bytes a clip, for this pass only
+    seen = set()  # the split's ids: ~150 bytes a clip, for this pass only
     for utt in split.utterances:
         if utt.id in seen:
             dropped[DUPLICATE_ID] += 1
