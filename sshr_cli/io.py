@@ -31,6 +31,19 @@ def read_text_lines(path: str | os.PathLike) -> list[str]:
                         f"convert it, e.g. iconv -f latin1 -t utf-8") from exc
 
 
+def iter_text_lines(path: str | os.PathLike):
+    """A UTF-8 text file's lines, streamed (without their line ends); read_text_lines' one-line DataError."""
+    from sshr_cli.errors import DataError
+
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            for line in f:
+                yield from line.splitlines()  # the same lines as read_text_lines (\x0c, \u2028 split too)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                        f"convert it, e.g. iconv -f latin1 -t utf-8") from exc
+
+
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

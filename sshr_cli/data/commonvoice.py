@@ -15,10 +15,11 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from functools import partial
+from typing import Iterator, Sequence
 
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance, read_checked
 from sshr_cli.constants import CV_RELEASE
 from sshr_cli.errors import DataError
 
@@ -85,9 +86,12 @@ def _clip_path(clips_dir: Path, name: str) -> Path:
 
 
 def read_split(tsv: Path, lang: str, split: str) -> SplitInput:
-    """One split TSV -> utterances (audio in ../clips), malformed rows counted."""
+    """One split TSV -> utterances (audio in ../clips, re-read on each pass), malformed rows counted."""
+    return SplitInput(lang, split, *read_checked(partial(_rows, tsv, lang)))
+
+
+def _rows(tsv: Path, lang: str, dropped: Counter) -> Iterator[Utterance]:
     clips_dir = tsv.parent / CLIPS_DIR
-    result = SplitInput(lang, split, [], Counter())
     csv.field_size_limit(sys.maxsize)
     try:
         with open(tsv, encoding="utf-8", newline="") as f:
@@ -102,16 +106,15 @@ def read_split(tsv: Path, lang: str, split: str) -> SplitInput:
                 if not row:
                     continue  # a blank line is not a row
                 if len(row) != len(header) or not row[col["path"]].strip():
-                    result.dropped[MALFORMED_ROW] += 1
+                    dropped[MALFORMED_ROW] += 1
                     continue
                 path = _clip_path(clips_dir, row[col["path"]].strip())
                 speaker = row[col[SPEAKER_COLUMN]] if SPEAKER_COLUMN in col else ""
-                result.utterances.append(Utterance(Path(path.name).stem, path, row[col["sentence"]], lang, speaker))
+                yield Utterance(path.stem, path, row[col["sentence"]], lang, speaker)
     except UnicodeDecodeError as exc:
         raise DataError(f"{tsv}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
         raise DataError(f"cannot read {tsv} ({exc.strerror or exc})") from exc
-    return result
 
 
 def commonvoice_source(corpus_dir: str | Path, langs: Sequence[str] | None = None,

@@ -1,25 +1,35 @@
-"""Clip durations from audio headers, measured in threads, with a cache that survives Ctrl-C.
+"""Clip durations from audio headers, measured in threads, kept in an on-disk cache that survives Ctrl-C.
 
-    durations = measure(paths, DurationCache(work / MEASURE_CACHE), jobs)
-    durations[str(path)]  # {"path", "size", "mtime_ns", "duration"} | {..., "error"} | {..., "missing"}
+    cache = DurationCache(work / MEASURE_CACHE)
+    errors = measure(paths, cache, jobs)  # paths: any iterable, streamed; -> the unreadable clips' errors
+    cache.entry(str(path))  # {"duration": s} | {"error": why} | None (missing)
 
-A cached entry is reused while the file's size and mtime are unchanged (file_stat).
+The cache is an SQLite file looked up clip by clip, so memory does not grow with the corpus
+(the JSONL cache before it was loaded whole into a dict, an entry per clip). A cached entry is reused while
+the file's size and mtime are unchanged (file_stat); measure() leaves every clip it was given
+either fresh in the cache or absent (missing), so entry() needs no second stat.
 """
 
 from __future__ import annotations
 
-import json
+import errno
+import sqlite3
+from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from sshr_cli.errors import DataError
-from sshr_cli.io import dumps
 
-MEASURE_CACHE = "durations.jsonl"  # inside the prepare work folder
+MEASURE_CACHE = "durations.sqlite"  # inside the prepare work folder
 MEASURE_CHUNK = 64  # clips per thread task
+IN_FLIGHT = 4  # chunks queued per thread: the paths held at once are jobs * IN_FLIGHT * MEASURE_CHUNK
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS clips (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, " \
+          "duration REAL, error TEXT)"
 
 
 def file_stat(path: Path) -> tuple[int, int] | None:
@@ -45,58 +55,125 @@ def _measure_one(path: Path) -> dict:
     return entry
 
 
+# SQLite result codes (the low byte of an extended code) -> the errno a user is told about
+_SQLITE_ERRNO = {13: errno.ENOSPC, 8: errno.EROFS, 14: errno.EACCES, 3: errno.EACCES}  # FULL, READONLY, CANTOPEN, PERM
+
+
+@contextmanager
+def _as_os_errors(path: Path):
+    """An SQLite failure to write or open the cache as an OSError naming it (sshr's one-line error);
+    an I/O error there is nearly always a full disk or a file size limit."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        code = _SQLITE_ERRNO.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF, errno.ENOSPC)
+        raise OSError(code, str(exc), str(path)) from exc
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")  # a commit per chunk without an fsync each; Ctrl-C safe
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(_SCHEMA)
+    return db
+
+
 class DurationCache:
-    """path -> measured entry; an append-only JSONL file, so Ctrl-C loses at most a line."""
+    """path -> measured entry, in an SQLite file; a file that is not one (torn, foreign) is rebuilt."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, dict] = {}
-        if path.is_file():
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                        self.entries[entry["path"]] = entry
-                    except (ValueError, KeyError, TypeError):  # a line cut short by an interrupt
-                        continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _as_os_errors(path):
+            try:
+                self.db = _connect(path)
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError:  # not a database: a cache, rebuilt
+                for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    stale.unlink(missing_ok=True)
+                self.db = _connect(path)
+
+    def _row(self, key: str) -> tuple | None:
+        return self.db.execute("SELECT size, mtime_ns, duration, error FROM clips WHERE path = ?", (key,)).fetchone()
 
     def get(self, path: Path) -> dict | None:
-        entry = self.entries.get(str(path))
-        stat = file_stat(path)
-        if entry is None or stat is None or (entry["size"], entry["mtime_ns"]) != stat:
+        """The cached entry while the file is unchanged, else None."""
+        row, stat = self._row(str(path)), file_stat(path)
+        if row is None or stat is None or (row[0], row[1]) != stat:
             return None
-        return entry
+        return {"duration": row[2]} if row[3] is None else {"error": row[3]}
+
+    def entry(self, key: str) -> dict | None:
+        """After measure(): {"duration"} or {"error"}, or None for a missing clip."""
+        row = self._row(key)
+        return None if row is None else {"duration": row[2]} if row[3] is None else {"error": row[3]}
 
     def add(self, entries: Iterable[dict]) -> None:
-        keep = [e for e in entries if not e.get("missing")]
-        if not keep:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as f:
-            for e in keep:
-                self.entries[e["path"]] = e
-                f.write(dumps(e) + "\n")
+        """Store measured entries; a missing clip's stale entry is forgotten."""
+        entries = list(entries)
+        with _as_os_errors(self.path):
+            self._store(entries)
+
+    def _store(self, entries: list[dict]) -> None:
+        self.db.executemany("DELETE FROM clips WHERE path = ?", [(e["path"],) for e in entries if e.get("missing")])
+        self.db.executemany("INSERT OR REPLACE INTO clips VALUES (?, ?, ?, ?, ?)",
+                            [(e["path"], e["size"], e["mtime_ns"], e.get("duration"), e.get("error"))
+                             for e in entries if not e.get("missing")])
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _measure_chunk(paths: Sequence[Path]) -> list[dict]:
     return [_measure_one(p) for p in paths]
 
 
-def measure(paths: Sequence[Path], cache: DurationCache, jobs: int,
-            progress: Optional[Progress] = None) -> dict[str, dict]:
-    """Duration (or the reason there is none) for every path; cached entries are reused."""
-    unique = list(dict.fromkeys(paths))
-    found = {str(p): e for p in unique if (e := cache.get(p)) is not None}
-    todo = [p for p in unique if str(p) not in found]
-    total, done = len(unique), len(found)
-    if progress:
-        progress("measuring", done, total)
-    chunks = [todo[i:i + MEASURE_CHUNK] for i in range(0, len(todo), MEASURE_CHUNK)]
+class _Measuring:
+    """measure()'s running state: done count, progress, the unreadable clips' errors."""
+
+    def __init__(self, cache: DurationCache, progress: Optional[Progress], total: int):
+        self.cache, self.progress, self.total, self.done, self.errors = cache, progress, total, 0, set()
+
+    def todo(self, paths: Iterable[Path]) -> Iterator[list[Path]]:
+        """Chunks of the paths not in the cache (cached ones are counted done as they go by)."""
+        chunk: list[Path] = []
+        for path in paths:
+            entry = self.cache.get(path)
+            if entry is None:
+                chunk.append(path)
+                if len(chunk) == MEASURE_CHUNK:
+                    yield chunk
+                    chunk = []
+                continue
+            self.done += 1
+            if "error" in entry:
+                self.errors.add(entry["error"])
+        if chunk:
+            yield chunk
+
+    def finish(self, entries: list[dict]) -> None:
+        self.cache.add(entries)
+        self.errors.update(e["error"] for e in entries if "error" in e)
+        self.done += len(entries)
+        if self.progress:
+            self.progress("measuring", self.done, self.total)
+
+
+def measure(paths: Iterable[Path], cache: DurationCache, jobs: int, progress: Optional[Progress] = None,
+            total: int = 0) -> set[str]:
+    """Measure every path the cache lacks (streamed: at most jobs * IN_FLIGHT chunks in flight) and
+    store it; returns the errors of the unreadable clips. `total`: the path count, for progress."""
+    state = _Measuring(cache, progress, total)
+    pending: deque = deque()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for entries in pool.map(_measure_chunk, chunks):
-            cache.add(entries)
-            found.update((e["path"], e) for e in entries)
-            done += len(entries)
-            if progress:
-                progress("measuring", done, total)
-    return found
+        for chunk in state.todo(paths):
+            pending.append(pool.submit(_measure_chunk, chunk))
+            if len(pending) >= jobs * IN_FLIGHT:
+                state.finish(pending.popleft().result())
+        while pending:
+            state.finish(pending.popleft().result())
+    if progress:
+        progress("measuring", state.done, total)
+    return state.errors

@@ -16,12 +16,14 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
+from typing import Callable, Iterator
 
-from sshr_cli.io import read_text_lines
+from sshr_cli.io import iter_text_lines
 from sshr_cli.audio import AUDIO_SUFFIXES
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, Reread, SourceInput, SplitInput, Utterance
 from sshr_cli.errors import ConfigError, DataError
 
 TSV_NAME = "transcripts.tsv"
@@ -58,9 +60,30 @@ def _column(header: list[str], names: tuple[str, ...], tsv: Path, what: str) -> 
 
 
 def _from_tsv(root: Path, tsv: Path, lang: str, default_split: str) -> dict[str, SplitInput]:
-    parts: dict[str, SplitInput] = {}
+    return _by_split(partial(_tsv_rows, root, tsv, lang, default_split), lang)
+
+
+def _from_sidecars(root: Path, lang: str, default_split: str) -> dict[str, SplitInput]:
+    return _by_split(partial(_sidecar_rows, root, lang, default_split), lang)
+
+
+def _by_split(rows: Callable[[dict], Iterator[tuple[str, Utterance]]], lang: str) -> dict[str, SplitInput]:
+    """Split -> its SplitInput, from one reader generator of (split, utterance) that counts drops per
+    split: one pass now (errors, counts, which splits there are); each split's later passes re-read."""
+    dropped: dict[str, Counter] = {}
+    for _ in rows(dropped):
+        pass
+
+    def only(split: str) -> Reread:
+        return Reread(lambda: (utt for s, utt in rows({}) if s == split))
+
+    return {split: SplitInput(lang, split, only(split), counts) for split, counts in dropped.items()}
+
+
+def _tsv_rows(root: Path, tsv: Path, lang: str, default_split: str,
+              dropped: dict[str, Counter]) -> Iterator[tuple[str, Utterance]]:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(read_text_lines(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    reader = csv.reader(iter_text_lines(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(reader, None) or []
     i_path = _column(header, PATH_COLUMNS, tsv, "audio path")
     i_text = _column(header, TEXT_COLUMNS, tsv, "transcript")
@@ -70,33 +93,31 @@ def _from_tsv(root: Path, tsv: Path, lang: str, default_split: str) -> dict[str,
         if not row:
             continue
         split = row[i_split].strip() if i_split is not None and len(row) == len(header) else default_split
-        part = parts.setdefault(split, SplitInput(lang, split, [], Counter()))
+        counts = dropped.setdefault(split, Counter())
         if len(row) != len(header) or not row[i_path].strip():
-            part.dropped[MALFORMED_ROW] += 1
+            counts[MALFORMED_ROW] += 1
             continue
         path = (root / row[i_path].strip()).resolve()
         rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
         speaker = row[i_spk] if i_spk is not None else ""
-        part.utterances.append(Utterance(_utt_id(rel), path, row[i_text], lang, speaker))
-    return parts
+        yield split, Utterance(_utt_id(rel), path, row[i_text], lang, speaker)
 
 
-def _from_sidecars(root: Path, lang: str, default_split: str) -> dict[str, SplitInput]:
-    parts: dict[str, SplitInput] = {}
+def _sidecar_rows(root: Path, lang: str, default_split: str,
+                  dropped: dict[str, Counter]) -> Iterator[tuple[str, Utterance]]:
     audio = sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
     if not audio:
         raise DataError(f"no audio files ({', '.join(AUDIO_SUFFIXES)}) and no {TSV_NAME} in {root}")
     for path in audio:
         rel = path.relative_to(root)
         split = _split_of(rel, default_split)
-        part = parts.setdefault(split, SplitInput(lang, split, [], Counter()))
+        counts = dropped.setdefault(split, Counter())
         sidecar = path.with_suffix(SIDECAR_SUFFIX)
         if not sidecar.is_file():
-            part.dropped[NO_TRANSCRIPT] += 1
+            counts[NO_TRANSCRIPT] += 1
             continue
         text = sidecar.read_text(encoding="utf-8", errors="replace")
-        part.utterances.append(Utterance(_utt_id(rel), path, text, lang, ""))
-    return parts
+        yield split, Utterance(_utt_id(rel), path, text, lang, "")
 
 
 def folder_source(root: str | Path, lang: str = UNKNOWN_LANG, split: str = "train") -> SourceInput:

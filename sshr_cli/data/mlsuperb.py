@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from functools import partial
+from itertools import chain
+from typing import Iterator, Sequence
 
-from sshr_cli.io import read_text_lines
+from sshr_cli.io import iter_text_lines
 from sshr_cli.data.manifest import SPLITS
-from sshr_cli.data.source import MALFORMED_ROW, SourceInput, SplitInput, Utterance
+from sshr_cli.data.source import MALFORMED_ROW, Reread, SourceInput, SplitInput, Utterance, read_checked
 from sshr_cli.errors import ConfigError, DataError
 
 SETTINGS = ("10min", "1h")
@@ -91,33 +93,33 @@ def find_pairs(root: str | Path) -> dict[str, list[Path]]:
 
 
 def read_transcript(path: Path, lang: str, split: str, few_shot: frozenset[str] | None) -> SplitInput:
-    """One transcript file -> utterances; `few_shot` (if given) is the train ids to keep."""
+    """One transcript file -> utterances (re-read on each pass); `few_shot` (if given) is the train ids to keep."""
     if not path.is_file():
         raise DataError(f"{path} not found; an ML-SUPERB pair needs {transcript_name(split, '10min')} "
                         f"(train: transcript_10min_train.txt or transcript_1h_train.txt)")
-    result = SplitInput(lang, split, [], Counter())
+    return SplitInput(lang, split, *read_checked(partial(_rows, path, lang, few_shot)))
+
+
+def _rows(path: Path, lang: str, few_shot: frozenset[str] | None, dropped: Counter) -> Iterator[Utterance]:
     wav_dir = path.parent / WAV_DIR
-    for line in read_text_lines(path):
+    for line in iter_text_lines(path):
         parts = line.strip().split(maxsplit=2)
         if not parts:
             continue
         if len(parts) < 2:
-            result.dropped[MALFORMED_ROW] += 1
+            dropped[MALFORMED_ROW] += 1
             continue
         utt_id, text = parts[0], (parts[2] if len(parts) == 3 else "")
         if few_shot is not None and utt_id not in few_shot:
-            result.dropped[FEW_SHOT_REASON] += 1
+            dropped[FEW_SHOT_REASON] += 1
             continue
-        result.utterances.append(Utterance(utt_id, wav_dir / f"{utt_id}.wav", text, lang, ""))
-    return result
+        yield Utterance(utt_id, wav_dir / f"{utt_id}.wav", text, lang, "")
 
 
 def _merge(parts: list[SplitInput]) -> SplitInput:
-    merged = SplitInput(parts[0].lang, parts[0].split, [], Counter())
-    for part in parts:
-        merged.utterances += part.utterances
-        merged.dropped.update(part.dropped)
-    return merged
+    """One language's pairs as one split: their utterances chained (each still re-read per pass)."""
+    utterances = Reread(lambda: chain.from_iterable(p.utterances for p in parts))
+    return SplitInput(parts[0].lang, parts[0].split, utterances, sum((p.dropped for p in parts), Counter()))
 
 
 def mlsuperb_source(root: str | Path, langs: Sequence[str] | None = None, setting: str = "10min",

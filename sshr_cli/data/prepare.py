@@ -3,13 +3,21 @@
 A source reader (commonvoice.py, mlsuperb.py, folder.py) fills the contract in source.py:
 utterances per language and split, plus what it already had to drop (malformed rows). This
 module then:
-1. measures every clip's duration from its audio header (durations.py: threads, `jobs`, a cache);
+1. measures every clip's duration from its audio header (durations.py: threads, `jobs`, an
+   on-disk cache looked up clip by clip);
 2. normalises the text and makes the target units (characters, or phonemes via espeak-ng);
 3. drops, with a reason: missing clip, unreadable audio, empty text; in TRAIN only, clips
    shorter or longer than the train limits (dev/test are never dropped by length);
 4. builds vocab.json from train units only and counts dev/test units it does not cover;
 5. optionally writes 16 kHz FLAC copies (flac.py); writes manifests, vocab.json and
    prepare_report.json (report.py also prints it).
+
+Memory: the utterances are streamed, never held: each pass (fingerprint, durations, texts,
+vocab, manifests) re-reads the reader's index files (source.Reread). What stays in memory grows
+with the corpus's distinct sentences, not its clips: the normalised text and units per unique
+(language, sentence), so phonemisation runs once per sentence. Per clip, only a split's set of
+ids (duplicate detection, ~150 bytes a clip, during that split's pass) and, with
+--resample-to-flac, the rows to copy.
 
 Re-runs: everything is written atomically, and `OUT/.prepare/state.json` holds a fingerprint
 of the arguments and the input files (sizes, mtimes). The same fingerprint with all outputs in
@@ -25,7 +33,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from sshr_cli import __version__
 from sshr_cli.constants import MAX_TRAIN_DURATION_S, MIN_TRAIN_DURATION_S
@@ -35,7 +43,7 @@ from sshr_cli.constants import UNITS
 from sshr_cli.data.manifest import SPLITS, manifest_path, report_path, vocab_path
 from sshr_cli.data.report import SplitStats, report_warnings
 from sshr_cli.data.source import (DUPLICATE_ID, EMPTY_TEXT, MISSING_CLIP, NO_PHONEMES, TOO_LONG, TOO_SHORT,
-                                  UNREADABLE_AUDIO, SourceInput, SplitInput)
+                                  UNREADABLE_AUDIO, SourceInput, SplitInput, Utterance)
 from sshr_cli.errors import ConfigError
 from sshr_cli.io import write_json, write_jsonl
 from sshr_cli.text import Vocab, normalize
@@ -75,8 +83,9 @@ class PrepareResult:
 
 
 # ---------------------------------------------------------------- fingerprint and state
-def fingerprint(source: SourceInput, options: PrepareOptions) -> str:
-    """A hash of everything that changes the output: arguments and input files' sizes/mtimes."""
+def fingerprint(source: SourceInput, options: PrepareOptions) -> tuple[str, int]:
+    """(A hash of everything that changes the output: arguments and input files' sizes/mtimes,
+    the number of utterances)."""
     h = hashlib.sha256()
     settings = {"version": __version__, "source": source.source, "args": source.args,
                 "units": options.units, "flac": options.resample_to_flac,
@@ -84,11 +93,12 @@ def fingerprint(source: SourceInput, options: PrepareOptions) -> str:
     h.update(json.dumps(settings, sort_keys=True).encode())
     for path in source.index_files:
         h.update(f"{path}\t{file_stat(path)}\n".encode())
+    n = 0
     for split in source.splits:
         h.update(f"{split.lang}/{split.split}\t{sorted(split.dropped.items())}\n".encode())
-        for utt in split.utterances:
+        for n, utt in enumerate(split.utterances, n + 1):
             h.update(f"{utt.id}\t{utt.audio_path}\t{file_stat(utt.audio_path)}\t{utt.raw_text}\n".encode())
-    return h.hexdigest()
+    return h.hexdigest(), n
 
 
 def _load_state(out_dir: Path) -> dict:
@@ -156,18 +166,18 @@ def _drop_reason(utt_entry: dict | None, text: str, units: list[str], split: str
     return None
 
 
-def select(split: SplitInput, durations: dict[str, dict], texts: dict[tuple[str, str], str],
+def select(split: SplitInput, durations: DurationCache, texts: dict[tuple[str, str], str],
            units: dict[tuple[str, str], list[str]], options: PrepareOptions, dropped: Counter) -> Iterator[dict]:
     """Manifest rows kept for one split, streamed (no list of rows is held); drop counts by reason
     go into `dropped` (the reader's included) as the rows go by."""
     dropped.update(split.dropped)
-    seen = set()
+    seen = set()  # the split's ids: ~150 bytes a clip, for this pass only
     for utt in split.utterances:
         if utt.id in seen:
             dropped[DUPLICATE_ID] += 1
             continue
         seen.add(utt.id)
-        entry = durations.get(str(utt.audio_path))
+        entry = durations.entry(str(utt.audio_path))
         text = texts[(utt.lang, utt.raw_text)]
         unit_list = units.get((utt.lang, text), [])
         reason = _drop_reason(entry, text, unit_list, split.split, options)
@@ -191,13 +201,26 @@ def prepare(source: SourceInput, options: PrepareOptions, progress: Optional[Pro
     options.check()
     _check_splits(source)
     out_dir, work = Path(options.out_dir), Path(options.out_dir) / WORK_DIR
-    key = fingerprint(source, options)
+    key, n_utts = fingerprint(source, options)
     state = _load_state(out_dir)
     if state.get("fingerprint") == key and all(p.is_file() for p in _outputs(out_dir, state["report"])):
         return PrepareResult(state["report"], out_dir, True, tuple(report_warnings(state["report"])))
-    all_utts = [u for s in source.splits for u in s.utterances]
-    durations = measure([u.audio_path for u in all_utts], DurationCache(work / MEASURE_CACHE), options.jobs, progress)
-    texts = {(u.lang, u.raw_text): normalize(u.raw_text, u.lang) for u in all_utts}
+    durations = DurationCache(work / MEASURE_CACHE)
+    try:
+        return _prepare(source, options, progress, durations, (key, n_utts, state))
+    finally:
+        durations.close()
+
+
+def _prepare(source: SourceInput, options: PrepareOptions, progress: Optional[Progress], durations: DurationCache,
+             run: tuple[str, int, dict]) -> PrepareResult:
+    (key, n_utts, state), out_dir, work = run, Path(options.out_dir), Path(options.out_dir) / WORK_DIR
+    utts = _all_utterances(source)
+    unreadable = measure((u.audio_path for u in utts()), durations, options.jobs, progress, n_utts)
+    texts = {}  # (lang, raw text) -> normalised: one entry per distinct sentence, not per clip
+    for u in utts():
+        if (u.lang, u.raw_text) not in texts:
+            texts[u.lang, u.raw_text] = normalize(u.raw_text, u.lang)
     units = make_units(_texts_by_lang(texts), options.units, work, progress)
     facts = (durations, texts, units, options)
     vocab = Vocab.build(r["units"].split() for s in source.splits if s.split == "train"
@@ -209,12 +232,17 @@ def prepare(source: SourceInput, options: PrepareOptions, progress: Optional[Pro
     report = _write_outputs(out_dir, kept, vocab, _report_head(source, options, vocab))
     _remove_stale(out_dir, state.get("report", {}), report)
     write_json(work / STATE_FILE, {"fingerprint": key, "report": report})
-    return PrepareResult(report, out_dir, False, tuple(report_warnings(report) + unreadable_notes(durations)))
+    return PrepareResult(report, out_dir, False, tuple(report_warnings(report) + unreadable_notes(unreadable)))
 
 
-def unreadable_notes(durations: dict[str, dict], examples: int = UNREADABLE_EXAMPLES) -> list[str]:
+def _all_utterances(source: SourceInput) -> Callable[[], Iterator[Utterance]]:
+    """A fresh pass over every split's utterances each call."""
+    return lambda: (u for s in source.splits for u in s.utterances)
+
+
+def unreadable_notes(unreadable: set[str], examples: int = UNREADABLE_EXAMPLES) -> list[str]:
     """Which clips were dropped as unreadable, and why (the first few): what the report's counts do not say."""
-    errors = sorted(e["error"] for e in durations.values() if "error" in e)
+    errors = sorted(unreadable)
     notes = [f"dropped unreadable clip {e}" for e in errors[:examples]]
     if len(errors) > examples:
         notes.append(f"dropped {len(errors) - examples} more unreadable clip(s) (counted in prepare_report.json)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 # Drop reasons (report keys)
 MISSING_CLIP = "missing_clip"
@@ -33,12 +34,35 @@ class Utterance:
 
 @dataclass
 class SplitInput:
-    """One language and split as a source reader found it."""
+    """One language and split as a source reader found it. `utterances` may be walked many times
+    (a list, or a Reread that reads its index file afresh on each pass)."""
 
     lang: str
     split: str
-    utterances: list[Utterance] = field(default_factory=list)
+    utterances: Iterable[Utterance] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)  # reason -> n, found while reading
+
+
+class Reread:
+    """Utterances read afresh from their index file on every pass (`for utt in reread`), so that
+    prepare's several passes each stream and no list of Utterance objects (~1 KiB a clip) is held."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self, read: Callable[[], Iterator[Utterance]]):
+        self._read = read
+
+    def __iter__(self) -> Iterator[Utterance]:
+        return iter(self._read())
+
+
+def read_checked(read: Callable[[Counter], Iterator[Utterance]]) -> tuple[Reread, Counter]:
+    """(utterances, drop counts) of a reader generator `read(dropped)`: one pass now, so that a bad
+    file fails here with its one-line error and the counts are known; later passes re-read."""
+    dropped: Counter = Counter()
+    for _ in read(dropped):
+        pass
+    return Reread(lambda: read(Counter())), dropped
 
 
 @dataclass(frozen=True)
