@@ -64,14 +64,13 @@ def speech_clips(tmp: Path, n: int) -> list[Path]:
 
 def onnx_pair(model: Path, tmp: Path, name: str) -> tuple[Path, Path]:
     """fp32 export, then an int8 copy quantised from it (one trace instead of two)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     from sshr_cli.export import export_onnx
+    from sshr_cli.export.onnx import quantize_onnx
 
     fp32, int8 = tmp / f"{name}_onnx", tmp / f"{name}_onnx_int8"
     export_onnx(model, fp32)
     shutil.copytree(fp32, int8)
-    quantize_dynamic(str(fp32 / "model.onnx"), str(int8 / "model.onnx"), weight_type=QuantType.QInt8)
+    quantize_onnx(fp32 / "model.onnx", int8 / "model.onnx")
     config = json.loads((int8 / "sshr_onnx.json").read_text())
     (int8 / "sshr_onnx.json").write_text(json.dumps({**config, "precision": "int8"}))
     return fp32, int8

@@ -102,12 +102,19 @@ def _trace(rec, path: Path) -> int:
 
 
 def _quantize(path: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     fp32 = path.with_name("model.fp32.onnx")
     path.rename(fp32)
-    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
+    quantize_onnx(fp32, path)
     fp32.unlink()
+
+
+def quantize_onnx(src: Path, dst: Path) -> None:
+    """Dynamic int8 of the MatMul weights (the Linear layers, as the torch int8 path does). Convs stay
+    fp32: the positional conv's weight is computed in the graph (weight norm), which onnxruntime's
+    Conv quantiser refuses ("Expected ... to be an initializer")."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
 
 
 def _opset(path: Path) -> int:
