@@ -24,7 +24,7 @@
 #   8  push      the first full SSHR run, as a dry run
 #
 # Options (defaults in brackets):
-#   --quick true     a short end-to-end check: 1 seed, 30 clips, 2 espeak languages, 300 updates, rows
+#   --quick true     a short end-to-end check: 1 seed, 30 clips, 2 espeak languages, 1200 updates, rows
 #                    baseline,lid,sshr,sshr_paper (numbers from it are underpowered; they prove the pipeline)
 #   --stage N / --stop-stage M   run stages N..M [1 / 8]
 #   --work DIR       everything generated goes here [exp/synthetic]
@@ -71,7 +71,7 @@ results="$recipe_dir/RESULTS.md"
 . "$recipe_dir/../utils/parse_options.sh"
 [ $# -eq 0 ] || { echo "$0: unexpected argument $1 (see --help)" >&2; exit 2; }
 if [ "$quick" = true ]; then
-  seeds=0; clips=30; langs=en,de; max_steps=300; variants=baseline,lid,sshr,sshr_paper; forced=lid,sshr,sshr_paper
+  seeds=0; clips=30; langs=en,de; max_steps=1200; variants=baseline,lid,sshr,sshr_paper; forced=lid,sshr,sshr_paper
 fi
 IFS=, read -r -a task_list <<< "$tasks"
 IFS=, read -r -a variant_list <<< "$variants"

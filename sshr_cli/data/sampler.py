@@ -5,8 +5,9 @@
 
 Batches hold utterances of similar length, at most `max_batch_seconds` of *padded* audio each
 (batch size x longest utterance, which is what memory and compute pay for). Each epoch the
-durations get a little seeded noise, fall into duration buckets 2% wide, and every bucket is cut
-into batches as large as its longest utterance allows; the batch order is shuffled. The plan is a
+durations get a little seeded noise and fall into duration buckets 2% wide; the buckets, shortest
+first, are cut into batches as large as their longest utterance allows, the few utterances left
+at a bucket's end joining the next bucket's first batch; the batch order is shuffled. The plan is a
 pure function of (seed, epoch), computed in O(N) with numpy once per epoch and cached; under DDP
 each rank takes every world_size-th batch, so shards are disjoint, and all ranks get the same
 number of batches. `start` skips batches already consumed, so a resumed run continues mid-epoch
@@ -49,20 +50,37 @@ def duration_buckets(keys: np.ndarray) -> np.ndarray:
     return np.minimum(steps, np.iinfo(np.uint16).max).astype(np.uint16)
 
 
+def batch_size(longest: float, max_batch_seconds: float, max_batch_size: int) -> int:
+    """How many utterances fit in a batch whose longest lasts `longest` s (at least one)."""
+    return int(min(max(max_batch_seconds // max(longest, 1e-3), 1), max_batch_size))
+
+
 def pack_buckets(durations: np.ndarray, order: np.ndarray, buckets: np.ndarray, max_batch_seconds: float,
                  max_batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of batches over `order` (grouped by bucket, `buckets` sorted alike): each
-    bucket is cut into batches of as many utterances as its longest one allows under the cap."""
+    """(starts, ends) of batches over `order` (grouped by ascending bucket, `buckets` sorted alike).
+
+    Greedy, like sorting by length and filling each batch up to the cap, but a bucket at a time:
+    the utterances left over at a bucket's end (fewer than a batch) open the next bucket's first
+    batch instead of forming a small batch of their own, so a small corpus spread over many
+    buckets still gets full batches. O(N) in numpy, plus a Python step per bucket (a few hundred).
+    """
     n = len(order)
+    ordered = durations[order]  # [N] s
     seg_start = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])  # [S]
     seg_end = np.r_[seg_start[1:], n]
-    longest = np.maximum.reduceat(durations[order], seg_start)  # [S] s
-    size = np.clip(np.floor(max_batch_seconds / longest), 1, max_batch_size).astype(np.int64)
-    per_seg = -(-(seg_end - seg_start) // size)  # [S] batches per bucket
-    seg = np.repeat(np.arange(len(seg_start)), per_seg)  # [B] the bucket of each batch
-    k = np.arange(len(seg)) - np.repeat(np.cumsum(per_seg) - per_seg, per_seg)  # [B] batch number in its bucket
-    starts = seg_start[seg] + k * size[seg]
-    return starts, np.minimum(starts + size[seg], seg_end[seg])
+    seg_longest = np.maximum.reduceat(ordered, seg_start)  # [S] s
+    starts, lo, longest = [], 0, 0.0  # lo: first utterance not yet in a batch (the carry)
+    for begin, end, bucket_longest in zip(seg_start.tolist(), seg_end.tolist(), seg_longest.tolist()):
+        size = batch_size(max(longest, bucket_longest), max_batch_seconds, max_batch_size)
+        if begin - lo >= size:  # the carry would not fit beside this bucket's longest: it goes alone
+            starts.append(np.array([lo], dtype=np.int64))
+            lo, size = begin, batch_size(bucket_longest, max_batch_seconds, max_batch_size)
+        full = (end - lo) // size
+        starts.append(lo + size * np.arange(full, dtype=np.int64))  # [full]
+        lo += full * size
+        longest = float(ordered[lo:end].max()) if lo < end else 0.0
+    starts = np.concatenate(starts + [np.array([lo] if lo < n else [], dtype=np.int64)])  # [B]
+    return starts, np.r_[starts[1:], n]
 
 
 class DurationBatchSampler:
