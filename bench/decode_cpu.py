@@ -2,7 +2,9 @@
 
 Speed, on the MMS-300M shape and a mid shape (12 x 768), random weights, the same clips for all:
 HF ASR pipeline fp32 (batch 8, what users run instead), sshr fp32 / int8 / bf16 (bf16 only on
-CPUs with avx512_bf16 or AMX), sshr on onnxruntime fp32 / int8. Rounds are interleaved (the
+CPUs with avx512_bf16 or AMX; also bf16 with HF's conv layers instead of sshr's channels-last
+feature encoder, model/fast_frontend.py, to show what that part is worth), sshr on onnxruntime
+fp32 / int8. Rounds are interleaved (the
 machine may be shared), medians reported, ratios against the pipeline.
 Accuracy: frame-argmax agreement with sshr fp32 on the MMS-300M shape; and the PER of a tiny
 model trained here (synthetic corpus, the tiny recipe) for every path, minus fp32's.
@@ -79,11 +81,15 @@ def onnx_pair(model: Path, tmp: Path, name: str) -> tuple[Path, Path]:
 def paths(model: Path, tmp: Path, name: str, bf16: bool) -> dict:
     """name -> (recogniser, precision) for every sshr path."""
     from sshr_cli.hub import load_recognizer
+    from sshr_cli.model.fast_frontend import use_hf_frontend
 
     fp32_onnx, int8_onnx = onnx_pair(model, tmp, name)
     out = {"sshr fp32": (load_recognizer(model), "fp32"), "sshr int8": (load_recognizer(model), "int8")}
     if bf16:
         out["sshr bf16"] = (out["sshr fp32"][0], "bf16")
+        hf_convs = load_recognizer(model)
+        use_hf_frontend(hf_convs.model)  # the same path without the channels-last feature encoder
+        out["sshr bf16, HF conv layers"] = (hf_convs, "bf16")
     out["onnx fp32"] = (load_recognizer(fp32_onnx), "auto")
     out["onnx int8"] = (load_recognizer(int8_onnx), "auto")
     return out

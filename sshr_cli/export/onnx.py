@@ -37,6 +37,7 @@ class ExportReport:
 def export_onnx(model: str | Path, out: str | Path, int8: bool = False) -> ExportReport:
     """Export a run folder, checkpoint folder or Hub id to `out` (replaced atomically)."""
     from sshr_cli.hub import load_recognizer, resolve_checkpoint
+    from sshr_cli.model.fast_frontend import use_hf_frontend
 
     require("onnxscript", "onnx")  # the exporter (dynamo=True) needs it; onnxruntime for int8 and decoding
     ort = require("onnxruntime", "onnx")
@@ -44,6 +45,7 @@ def export_onnx(model: str | Path, out: str | Path, int8: bool = False) -> Expor
     if (source / ONNX_FILE).is_file():
         raise CheckpointError(f"{source} is already an ONNX export; pass the checkpoint or run folder it came from")
     rec = load_recognizer(model, device="cpu")
+    use_hf_frontend(rec.model)  # trace HF's Conv layers, not the CPU fast path
     with atomic_dir(out) as tmp:
         _copy_small_files(source, tmp)
         n_out = _trace(rec, tmp / ONNX_FILE)
