@@ -24,7 +24,6 @@ from .config import padding_sensitive
 from .constants import (CONFIG_FILE, ENCODER_FRAME_STRIDE_S, PRECISIONS, PREPROCESSOR_FILE, PROCESSOR_FILE,
                         RECEPTIVE_FIELD_SAMPLES, SAMPLE_RATE_HZ, SSHR_CONFIG_KEY)
 from .errors import CheckpointError, ConfigError
-from .fast_frontend import use_channels_last_frontend
 from .precision import precision_context, resolve_precision
 from .fileio import read_json
 from .hf_ctc import is_multilingual, load_hf_ctc_model
@@ -187,7 +186,9 @@ def load_checkpoint(folder: str | Path, device: str = "cpu", source: str | None 
     else:
         rec = _load_hf_ctc(folder, config, device, source, lang)
     if device == "cpu":
-        use_channels_last_frontend(rec.model)  # model/fast_frontend.py: same outputs, faster on a CPU
+        from .fast_frontend import use_channels_last_frontend  # imports torch, like the loaders above
+
+        use_channels_last_frontend(rec.model)  # same outputs, faster on a CPU
     return rec
 
 
