@@ -3,7 +3,7 @@
 # intervals and language-forced decoding; everything lands in recipes/synthetic/RESULTS.md.
 #   espeak     a Common-Voice-layout corpus in --langs, espeak-ng voices per language, phoneme targets:
 #              the control, where language identity is easy and no row needs a language frame
-#   spellings  two spellings (xa, xb) of the same English speech, told apart only by a pitch offset,
+#   spellings  two spellings (xa, xb) of the same English speech, told apart only by the voice variant (male/female),
 #              character targets (sshr synth spellings): the sound alone leaves the transcript ambiguous
 # Every row of --variants (recipes/synthetic/ablation/<variant>.yaml) is fine-tuned per task, encoder and
 # training seed with the same data and steps; rows in --forced are also decoded with the language frame
@@ -16,9 +16,9 @@
 #   2  prepare   sshr prepare commonvoice ... --units phonemes|chars --out T/data
 #   3  encoder   T/encoders/random, and T/encoders/pretrained when --encoders names it (local/pretrain.py)
 #   4  finetune  every row, encoder and seed -> T/<encoder>/<variant>/seed<N>, --parallel at a time
-#   5  decode    dev and test with each run's best checkpoint (greedy); rows in --forced also test with
+#   5  decode    dev and test with each run's best checkpoint (greedy), --parallel runs at a time; rows in --forced also test with
 #                --lang <true language> (test.forced-true) and --lang <the next language> (test.forced-wrong)
-#   6  score     PER (espeak) or CER (spellings) per language -> .../score_<split>/summary.json
+#   6  score     PER (espeak) or CER (spellings) per language -> .../score_<split>/summary.json, --parallel at a time
 #   7  results   per task: the ablation table (local/results.py) and the paired bootstrap
 #                (local/bootstrap.py); RESULTS.md = PREDICTION.md + those -> --results
 #   8  push      the first full SSHR run, as a dry run
@@ -77,7 +77,6 @@ IFS=, read -r -a task_list <<< "$tasks"
 IFS=, read -r -a variant_list <<< "$variants"
 IFS=, read -r -a seed_list <<< "$seeds"
 IFS=, read -r -a encoder_list <<< "$encoders"
-splits=(dev test)
 threads=$(( $(nproc) / parallel )); [ "$threads" -ge 1 ] || threads=1
 
 task_langs() { [ "$1" = spellings ] && echo xa,xb || echo "$langs"; }
@@ -107,7 +106,7 @@ finetune_one() {  # finetune_one TASK ENCODER VARIANT SEED: one run, its wall ti
 }
 
 decode_forced() {  # decode_forced RUN LANGS: test with the true language forced, then the next one (wrong)
-  local out=$1 mode lang forced_lang
+  local out=$1 mode lang forced_lang i
   IFS=, read -r -a ls <<< "$2"
   for mode in forced-true forced-wrong; do
     : > "$out/decode/test.$mode.hyps.jsonl.part"
@@ -157,33 +156,41 @@ if stage_on 4; then
     || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
 fi
 
+decode_one() {  # decode_one TASK ENCODER VARIANT SEED: dev and test (greedy), and forced test for --forced rows
+  local t=$1 out="$work/$1/$2/$3/seed$4" split lang
+  IFS=, read -r -a ls <<< "$(task_langs "$t")"
+  mkdir -p "$out/decode"
+  for split in dev test; do
+    # one manifest for all languages, so that the score table has a row per language
+    for lang in "${ls[@]}"; do cat "$work/$t/data/$lang/$split.jsonl"; done > "$out/decode/$split.jsonl"
+    run $sshr decode --model "$out/best" --manifest "$out/decode/$split.jsonl" \
+      --out "$out/decode/$split.hyps.jsonl" --device cpu
+  done
+  if is_forced "$3"; then decode_forced "$out" "$(task_langs "$t")"; fi
+}
+
+score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
+  local out="$work/$1/$2/$3/seed$4" split
+  for split in dev test; do
+    run $sshr score --hyp "$out/decode/$split.hyps.jsonl" --unit "$(task_unit "$1")" \
+      --split "$split" --out-dir "$out/score_$split"
+  done
+}
+
+per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
+  export -f "$1" run task_langs task_unit is_forced decode_forced
+  export work threads sshr forced
+  runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
+}
+
 if stage_on 5; then
-  while read -r t enc v s; do
-    out="$work/$t/$enc/$v/seed$s"
-    IFS=, read -r -a ls <<< "$(task_langs "$t")"
-    mkdir -p "$out/decode"
-    for split in "${splits[@]}"; do
-      echo "== stage 5: decode $split with $t/$enc/$v/seed$s"
-      # one manifest for all languages, so that the score table has a row per language
-      for lang in "${ls[@]}"; do cat "$work/$t/data/$lang/$split.jsonl"; done > "$out/decode/$split.jsonl"
-      run $sshr decode --model "$out/best" --manifest "$out/decode/$split.jsonl" \
-        --out "$out/decode/$split.hyps.jsonl" --device cpu
-    done
-    if is_forced "$v"; then
-      echo "== stage 5: decode test with $t/$enc/$v/seed$s, language forced (true, wrong)"
-      decode_forced "$out" "$(task_langs "$t")"
-    fi
-  done < <(runs)
+  echo "== stage 5: decode every run's best checkpoint, $parallel at a time"
+  per_run decode_one || { echo "some decodes failed (see above)" >&2; exit 1; }
 fi
 
 if stage_on 6; then
-  while read -r t enc v s; do
-    for split in "${splits[@]}"; do
-      echo "== stage 6: score $split with $t/$enc/$v/seed$s"
-      run $sshr score --hyp "$work/$t/$enc/$v/seed$s/decode/$split.hyps.jsonl" --unit "$(task_unit "$t")" \
-        --split "$split" --out-dir "$work/$t/$enc/$v/seed$s/score_$split"
-    done
-  done < <(runs)
+  echo "== stage 6: score every run, $parallel at a time"
+  per_run score_one || { echo "some scoring failed (see above)" >&2; exit 1; }
 fi
 
 if stage_on 7; then

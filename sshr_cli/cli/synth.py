@@ -50,7 +50,7 @@ def synth_spellings(
     version: str = typer.Option("0.1-spellings", help="Release name: cv-corpus-<version>."),
     jobs: Optional[int] = typer.Option(None, min=1, help="Worker processes (default: all cores)."),
 ) -> None:
-    """Two spellings of the same English speech (xa, xb), told apart only by a pitch offset: a task
+    """Two spellings of the same English speech (xa, xb), told apart only by the voice variant: a task
     where the utterance's language must decide the transcript (sshr_cli.data.spellings)."""
     from sshr_cli.data.spellings import DEFAULT_SPEAKERS_PER_LANG, generate_spellings, plan_spellings
 
