@@ -65,6 +65,42 @@ def test_synthetic_stage_4_runs_every_row_side_by_side_and_reports_failures(tmp_
     assert r.returncode == 1 and "some finetune runs failed" in r.stderr
 
 
+
+def test_synthetic_stages_5_and_6_decode_and_score_every_run_including_forced_languages(tmp_path):
+    synthetic = str(ROOT / "recipes/synthetic/run.sh")
+    for task, langs in (("espeak", ("en", "de")), ("spellings", ("xa", "xb"))):
+        for lang in langs:
+            for split in ("dev", "test"):
+                (tmp_path / f"{task}/data/{lang}").mkdir(parents=True, exist_ok=True)
+                (tmp_path / f"{task}/data/{lang}/{split}.jsonl").write_text(f'{{"id": "{lang}-{split}"}}\n')
+    common = ["--stage", "5", "--stop-stage", "6", "--work", str(tmp_path), "--tasks", "espeak,spellings",
+              "--langs", "en,de", "--seeds", "0,1", "--variants", "baseline,sshr", "--forced", "sshr",
+              "--parallel", "2"]
+    fake = tmp_path / "fake_sshr"  # logs its arguments (one line per call) and writes --out, as sshr decode does
+    fake.write_text(f'echo "$*" >> {tmp_path}/calls\n'
+                    'while [ $# -gt 0 ]; do [ "$1" = --out ] && echo "{}" > "$2"; shift; done\n')
+    r = bash(synthetic, *common, "--sshr", f"bash {fake}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    commands = (tmp_path / "calls").read_text().splitlines()
+    for task, (a, b) in (("espeak", ("en", "de")), ("spellings", ("xa", "xb"))):
+        for variant in ("baseline", "sshr"):
+            for seed in (0, 1):
+                run = f"{tmp_path}/{task}/random/{variant}/seed{seed}"
+                merged = (Path(run) / "decode/dev.jsonl").read_text()  # every language's dev rows
+                assert f"{a}-dev" in merged and f"{b}-dev" in merged
+                for split in ("dev", "test"):
+                    assert any(c.startswith(f"decode --model {run}/best") and f"{split}.hyps.jsonl" in c
+                               for c in commands)
+                    assert any(c.startswith(f"score --hyp {run}/decode/{split}.hyps.jsonl") for c in commands)
+                forced = [c for c in commands if f"--model {run}/best" in c and "--lang" in c]
+                if variant == "baseline":
+                    assert not forced
+                else:  # the true language, then the next one (wrong), for each language's test set
+                    assert {c.split("--lang ")[1].split()[0] + "/" + c.split("/data/")[1].split("/")[0]
+                            for c in forced} == {f"{a}/{a}", f"{b}/{b}", f"{b}/{a}", f"{a}/{b}"}
+    r = bash(synthetic, *common, "--stop-stage", "5", "--sshr", "false", cwd=tmp_path)
+    assert r.returncode == 1 and "some decodes failed" in r.stderr
+
 def test_option_needs_a_value():
     r = bash(str(ROOT / "recipes/commonvoice/run.sh"), "--stage")
     assert r.returncode == 2 and "needs a value" in r.stderr

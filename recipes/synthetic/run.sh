@@ -179,7 +179,7 @@ score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
 
 per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
   export -f "$1" run task_langs task_unit is_forced decode_forced
-  export work threads sshr forced
+  export work threads sshr forced langs
   runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
 }
 
