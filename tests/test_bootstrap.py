@@ -50,3 +50,27 @@ def test_the_interval_covers_a_noisy_difference(tmp_path):
     cells = [c.strip() for c in line.strip("|").split("|")]
     low, high = (float(v) for v in cells[4].strip("[]").split(","))
     assert low < float(cells[3]) < high and low < 0 < high and cells[5] == "no"
+
+
+SPELLING = ROOT / "recipes/synthetic/local/spelling.py"
+
+
+def test_the_spelling_margin_tells_the_own_spelling_from_the_other_and_from_neither(tmp_path):
+    from sshr_cli.data.spellings import respell
+
+    refs = [f"the cat sat {i % 10}" for i in range(30)]  # 13 characters, 8 of them differ in the other spelling
+    for seed in (0, 1):
+        _hyps(tmp_path, "own", seed, [(r, r) for r in refs])
+        _hyps(tmp_path, "lid@forced-wrong", seed, [(r, respell(r)) for r in refs])  # follows the wrong language
+        _hyps(tmp_path, "deaf", seed, [(r, "") for r in refs])  # as far from both spellings
+        _hyps(tmp_path, "unambiguous", seed, [("1 2 3", "1 2 3")])  # nothing to respell: not counted
+    r = subprocess.run([sys.executable, str(SPELLING), "--runs", str(tmp_path), "--seeds", "0,1", "--draws", "300",
+                        "--rows", "own,lid@forced-wrong,deaf,unambiguous"],
+                       capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    margin = 100 * 8 / 13
+    assert f"| own | 100% | 0% | +{margin:.1f} | [+{margin:.1f}, +{margin:.1f}] | yes | 60 |" in lines
+    assert f"| lid@forced-wrong | 0% | 100% | -{margin:.1f} | [-{margin:.1f}, -{margin:.1f}] | yes | 60 |" in lines
+    assert "| deaf | 0% | 0% | +0.0 | [+0.0, +0.0] | no | 60 |" in lines
+    assert "| unambiguous | n/a | n/a | n/a | n/a | n/a | 0 |" in lines

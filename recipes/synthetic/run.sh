@@ -20,7 +20,8 @@
 #                --lang <true language> (test.forced-true) and --lang <the next language> (test.forced-wrong)
 #   6  score     PER (espeak) or CER (spellings) per language -> .../score_<split>/summary.json, --parallel at a time
 #   7  results   per task: the ablation table (local/results.py) and the paired bootstrap
-#                (local/bootstrap.py); RESULTS.md = PREDICTION.md + those -> --results
+#                (local/bootstrap.py); for spellings, which spelling each row writes (local/spelling.py);
+#                RESULTS.md = PREDICTION.md + those -> --results
 #   8  push      the first full SSHR run, as a dry run
 #
 # Options (defaults in brackets):
@@ -208,6 +209,14 @@ recipe's 3000 updates) does. Its cost is estimated in recipes/synthetic/README.m
 BANNER
     parts+=("$work/quick_banner.md")
   fi
+  cat > "$work/command.md" <<COMMAND
+# The run below
+
+Produced by \`recipes/synthetic/run.sh --tasks $tasks --langs $langs --clips $clips --seed $seed --seeds $seeds
+--encoders $encoders --variants $variants --forced $forced${max_steps:+ --max-steps $max_steps}\` (the same options
+re-run every stage; \`--stage 7\` only rewrites this file from the run folders).
+COMMAND
+  parts+=("$work/command.md")
   for t in "${task_list[@]}"; do
     for enc in "${encoder_list[@]}"; do
       run $python "$recipe_dir/local/bootstrap.py" --runs "$work/$t/$enc" --seeds "$seeds" --rows "$rows" \
@@ -216,6 +225,15 @@ BANNER
         echo "Test error, pooled over seeds $seeds; paired bootstrap (2000 draws) over (seed, utterance) pairs."
         echo "Plain rows against the baseline; VARIANT@forced-* rows against VARIANT's free decoding."; echo
         cat "$work/$t/$enc/bootstrap.md"; echo; } > "$work/$t/$enc/section.md"
+      if [ "$t" = spellings ]; then  # the direct test: which language's spelling does each row write?
+        run $python "$recipe_dir/local/spelling.py" --runs "$work/$t/$enc" --seeds "$seeds" --rows "$rows" \
+          --out "$work/$t/$enc/spelling.md"
+        { echo "Which spelling each row writes (local/spelling.py): test hypotheses scored against their own"
+          echo "language's spelling and against the other's; margin = (errors against the other - against its own)"
+          echo "/ reference length. About 0: the row cannot tell xa from xb. Negative: it writes the other"
+          echo "language's spelling (a model that follows a wrong forced frame)."; echo
+          cat "$work/$t/$enc/spelling.md"; echo; } >> "$work/$t/$enc/section.md"
+      fi
       parts+=("$work/$t/$enc/section.md")
     done
     run $python "$recipe_dir/local/results.py" --work "$work/$t" --encoders "$encoders" --seeds "$seeds" \
