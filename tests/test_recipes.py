@@ -248,8 +248,10 @@ def test_synthetic_recipe_generates_and_prepares(tmp_path):
              "--langs", "en,de", "--clips", "12", "--sshr", SSHR, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "+ " in r.stderr and "synth commonvoice w/espeak/corpus" in r.stderr
-    assert "synth spellings w/spellings/corpus" in r.stderr
-    for task, units, langs in (("espeak", "phonemes", ("en", "de")), ("spellings", "chars", ("xa", "xb"))):
+    assert "synth spellings w/spellings/corpus --clips 12 --seed 0 --cue variant" in r.stderr
+    assert "synth spellings w/spellings-tone/corpus --clips 12 --seed 0 --cue tone" in r.stderr
+    for task, units, langs in (("espeak", "phonemes", ("en", "de")), ("spellings", "chars", ("xa", "xb")),
+                               ("spellings-tone", "chars", ("xa", "xb"))):
         report = json.loads((tmp_path / f"w/{task}/data/prepare_report.json").read_text())
         assert report["units"] == units and set(report["langs"]) == set(langs)
         for lang in langs:

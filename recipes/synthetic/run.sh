@@ -4,7 +4,10 @@
 #   espeak     a Common-Voice-layout corpus in --langs, espeak-ng voices per language, phoneme targets:
 #              the control, where language identity is easy and no row needs a language frame
 #   spellings  two spellings (xa, xb) of the same English speech, told apart only by the voice variant (male/female),
-#              character targets (sshr synth spellings): the sound alone leaves the transcript ambiguous
+#              character targets (sshr synth spellings): the sound alone leaves the transcript ambiguous; the cue
+#              is in every voiced frame
+#   spellings-tone  the same, told apart only by a tone before the speech (sshr synth spellings --cue tone): no
+#              frame of speech carries the cue, only context reaching back to the utterance's start
 # Every row of --variants (recipes/synthetic/ablation/<variant>.yaml) is fine-tuned per task, encoder and
 # training seed with the same data and steps; rows in --forced are also decoded with the language frame
 # forced to the true language and to a wrong one (sshr decode --lang).
@@ -12,15 +15,15 @@
 # Usage: recipes/synthetic/run.sh [options]
 #
 # Stages (per task in --tasks; T = WORK/<task>):
-#   1  synth     sshr synth commonvoice|spellings T/corpus (a pure function of --seed)
+#   1  synth     sshr synth commonvoice|spellings [--cue tone] T/corpus (a pure function of --seed)
 #   2  prepare   sshr prepare commonvoice ... --units phonemes|chars --out T/data
 #   3  encoder   T/encoders/random, and T/encoders/pretrained when --encoders names it (local/pretrain.py)
 #   4  finetune  every row, encoder and seed -> T/<encoder>/<variant>/seed<N>, --parallel at a time
 #   5  decode    dev and test with each run's best checkpoint (greedy), --parallel runs at a time; rows in --forced also test with
 #                --lang <true language> (test.forced-true) and --lang <the next language> (test.forced-wrong)
-#   6  score     PER (espeak) or CER (spellings) per language -> .../score_<split>/summary.json, --parallel at a time
+#   6  score     PER (espeak) or CER (spellings*) per language -> .../score_<split>/summary.json, --parallel at a time
 #   7  results   per task: the ablation table (local/results.py) and the paired bootstrap
-#                (local/bootstrap.py); for spellings, which spelling each row writes (local/spelling.py);
+#                (local/bootstrap.py); for spellings*, which spelling each row writes (local/spelling.py);
 #                RESULTS.md = PREDICTION.md + those -> --results
 #   8  push      the first full SSHR run, as a dry run
 #
@@ -29,8 +32,8 @@
 #                    baseline,lid,sshr,sshr_paper (numbers from it are underpowered; they prove the pipeline)
 #   --stage N / --stop-stage M   run stages N..M [1 / 8]
 #   --work DIR       everything generated goes here [exp/synthetic]
-#   --tasks LIST     espeak and/or spellings [espeak,spellings]
-#   --langs LIST     espeak languages [en,de,fr,es] (spellings is always xa,xb)
+#   --tasks LIST     espeak, spellings, spellings-tone [espeak,spellings,spellings-tone]
+#   --langs LIST     espeak languages [en,de,fr,es] (spellings* is always xa,xb)
 #   --clips N        clips per language (train+dev+test) [100]
 #   --seed N         corpus and encoder seed [0]
 #   --seeds LIST     training seeds [0,1,2,3,4]
@@ -53,7 +56,7 @@ quick=false
 stage=1
 stop_stage=8
 work=exp/synthetic
-tasks=espeak,spellings
+tasks=espeak,spellings,spellings-tone
 langs=en,de,fr,es
 clips=100
 seed=0
@@ -80,11 +83,13 @@ IFS=, read -r -a seed_list <<< "$seeds"
 IFS=, read -r -a encoder_list <<< "$encoders"
 threads=$(( $(nproc) / parallel )); [ "$threads" -ge 1 ] || threads=1
 
-task_langs() { [ "$1" = spellings ] && echo xa,xb || echo "$langs"; }
-task_units() { [ "$1" = spellings ] && echo chars || echo phonemes; }
-task_unit() { [ "$1" = spellings ] && echo char || echo phone; }
-task_metric() { [ "$1" = spellings ] && echo CER || echo PER; }
-task_corpus() { [ "$1" = spellings ] && echo spellings || echo commonvoice; }
+is_spellings() { [[ $1 == spellings* ]]; }  # spellings, spellings-tone
+task_langs() { is_spellings "$1" && echo xa,xb || echo "$langs"; }
+task_units() { is_spellings "$1" && echo chars || echo phonemes; }
+task_unit() { is_spellings "$1" && echo char || echo phone; }
+task_metric() { is_spellings "$1" && echo CER || echo PER; }
+task_corpus() { is_spellings "$1" && echo "spellings --cue $(task_cue "$1")" || echo commonvoice; }
+task_cue() { [ "$1" = spellings-tone ] && echo tone || echo variant; }
 is_forced() { [[ ",$forced," == *",$1,"* ]]; }
 
 runs() {  # every run: TASK ENCODER VARIANT SEED
@@ -126,8 +131,9 @@ for t in "${task_list[@]}"; do
   T="$work/$t"
   if stage_on 1; then
     echo "== stage 1 ($t): generate the corpus"
-    if [ "$t" = spellings ]; then
-      run $sshr synth spellings "$T/corpus" --clips "$clips" --seed "$seed" --version 0.1-synthetic --jobs "$jobs"
+    if is_spellings "$t"; then
+      run $sshr synth spellings "$T/corpus" --clips "$clips" --seed "$seed" --cue "$(task_cue "$t")" \
+        --version 0.1-synthetic --jobs "$jobs"
     else
       run $sshr synth commonvoice "$T/corpus" --langs "$langs" --clips "$clips" --seed "$seed" \
         --version 0.1-synthetic --jobs "$jobs"
@@ -179,7 +185,7 @@ score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
 }
 
 per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
-  export -f "$1" run task_langs task_unit is_forced decode_forced
+  export -f "$1" run task_langs task_unit is_forced decode_forced is_spellings
   export work threads sshr forced langs
   runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
 }
@@ -225,7 +231,7 @@ COMMAND
         echo "Test error, pooled over seeds $seeds; paired bootstrap (2000 draws) over (seed, utterance) pairs."
         echo "Plain rows against the baseline; VARIANT@forced-* rows against VARIANT's free decoding."; echo
         cat "$work/$t/$enc/bootstrap.md"; echo; } > "$work/$t/$enc/section.md"
-      if [ "$t" = spellings ]; then  # the direct test: which language's spelling does each row write?
+      if is_spellings "$t"; then  # the direct test: which language's spelling does each row write?
         run $python "$recipe_dir/local/spelling.py" --runs "$work/$t/$enc" --seeds "$seeds" --rows "$rows" \
           --out "$work/$t/$enc/spelling.md"
         { echo "Which spelling each row writes (local/spelling.py): test hypotheses scored against their own"

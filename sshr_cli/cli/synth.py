@@ -41,7 +41,8 @@ def synth_commonvoice(
 
 @synth_app.command("spellings", epilog=examples(
     "sshr synth spellings spell_corpus",
-    "sshr synth spellings spell_corpus --clips 200 --seed 1"))
+    "sshr synth spellings spell_corpus --clips 200 --seed 1",
+    "sshr synth spellings spell_corpus --cue tone"))
 @cli_errors
 def synth_spellings(
     out_dir: Path = typer.Argument(..., help="Folder to write cv-corpus-<version>/ into."),
@@ -49,16 +50,18 @@ def synth_spellings(
     seed: int = typer.Option(0, help="The corpus is a pure function of the seed."),
     version: str = typer.Option("0.1-spellings", help="Release name: cv-corpus-<version>."),
     jobs: Optional[int] = typer.Option(None, min=1, help="Worker processes (default: all cores)."),
+    cue: str = typer.Option("variant", help="What tells xa from xb: 'variant' (male/female voices, audible in "
+                                            "every frame) or 'tone' (a tone before the speech, 500 Hz/1 kHz)."),
 ) -> None:
-    """Two spellings of the same English speech (xa, xb), told apart only by the voice variant: a task
+    """Two spellings of the same English speech (xa, xb), told apart only by a cue (--cue): a task
     where the utterance's language must decide the transcript (sshr_cli.data.spellings)."""
     from sshr_cli.data.spellings import DEFAULT_SPEAKERS_PER_LANG, generate_spellings, plan_spellings
 
-    total = sum(map(len, plan_spellings(clips, DEFAULT_SPEAKERS_PER_LANG, seed).values()))
+    total = sum(map(len, plan_spellings(clips, DEFAULT_SPEAKERS_PER_LANG, seed, cue).values()))
     with task_bars() as task:
         advance = task("speaking", total)
         root_dir = generate_spellings(out_dir, clips_per_lang=clips, seed=seed, version=version, jobs=jobs,
-                                      progress=lambda: advance(1))
+                                      progress=lambda: advance(1), cue=cue)
     console.print(f"wrote {total} clips (xa, xb) to {root_dir}")
 
 

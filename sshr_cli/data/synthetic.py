@@ -42,6 +42,8 @@ ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m7", "f1", "f2", "f3", "f4")
 PITCH_RANGE = (25, 75)  # espeak-ng -p, 0..99
 SPEED_RANGE_WPM = (135, 185)  # espeak-ng -s, words per minute
 PAD_RANGE_S = (0.15, 0.5)  # silence before and after speech, like real clips
+TONE_SECONDS = 0.15  # Clip.tone_hz: the tone's length, inside the leading pad (at least as long)
+TONE_RMS = 0.05  # and its loudness: clearly audible, quieter than the speech
 NOISE_RMS = 3e-4  # a faint noise floor, so no clip is digitally silent
 AGES = ("teens", "twenties", "thirties", "fourties", "fifties", "sixties")
 GENDERS = {"m": "male_masculine", "f": "female_feminine"}
@@ -66,6 +68,7 @@ class Clip:
     seed: int
     voice: str = ""  # espeak-ng voice; "" = lang (sshr_cli.data.spellings speaks one voice for two spellings)
     spoken: str = ""  # what espeak-ng says; "" = sentence
+    tone_hz: float = 0.0  # a short tone at the clip's start (sshr_cli.data.spellings' tone cue); 0 = none
 
 
 def available_langs() -> list[str]:
@@ -149,6 +152,9 @@ def render_clip(clip: Clip, clips_dir: Path) -> float:
     audio, sr = synthesize(clip.spoken or clip.sentence, clip.voice or clip.lang, clip.speaker)
     rng = np.random.default_rng(clip.seed)
     pads = [np.zeros(int(rng.uniform(*PAD_RANGE_S) * sr), np.float32) for _ in range(2)]
+    if clip.tone_hz:
+        t = np.arange(int(TONE_SECONDS * sr)) / sr
+        pads[0][: len(t)] = TONE_RMS * np.sqrt(2) * np.sin(2 * np.pi * clip.tone_hz * t) * np.hanning(len(t))
     audio = np.concatenate([pads[0], audio, pads[1]])
     audio = audio + rng.normal(0.0, NOISE_RMS, audio.shape).astype(np.float32)
     g = np.gcd(CV_CLIP_SAMPLE_RATE_HZ, sr)
