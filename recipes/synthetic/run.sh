@@ -218,9 +218,10 @@ BANNER
   cat > "$work/command.md" <<COMMAND
 # The run below
 
-Produced by \`recipes/synthetic/run.sh --tasks $tasks --langs $langs --clips $clips --seed $seed --seeds $seeds
---encoders $encoders --variants $variants --forced $forced${max_steps:+ --max-steps $max_steps}\` (the same options
-re-run every stage; \`--stage 7\` only rewrites this file from the run folders).
+Tables from the run folders, by \`recipes/synthetic/run.sh --stage 7 --tasks $tasks --langs $langs --clips $clips
+--seed $seed --seeds $seeds --encoders $encoders --variants $variants --forced $forced${max_steps:+ --max-steps $max_steps}\`.
+The same command without \`--stage 7\` runs every stage, resuming what exists; a row marked n/a has no
+run folders yet, and that command fills it in.
 COMMAND
   parts+=("$work/command.md")
   for t in "${task_list[@]}"; do
