@@ -100,6 +100,12 @@ def test_synthetic_stages_5_and_6_decode_and_score_every_run_including_forced_la
                             for c in forced} == {f"{a}/{a}", f"{b}/{b}", f"{b}/{a}", f"{a}/{b}"}
     r = bash(synthetic, *common, "--stop-stage", "5", "--sshr", "false", cwd=tmp_path)
     assert r.returncode == 1 and "some decodes failed" in r.stderr
+    (tmp_path / "calls").unlink()
+    r = bash(synthetic, *common, "--splits", "test", "--sshr", f"bash {fake}", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    commands = (tmp_path / "calls").read_text().splitlines()
+    assert commands and not any("dev.hyps.jsonl" in c for c in commands)
+    assert sum("score --hyp" in c and "test.hyps.jsonl" in c for c in commands) == 8  # 2 tasks x 2 rows x 2 seeds
 
 def test_option_needs_a_value():
     r = bash(str(ROOT / "recipes/commonvoice/run.sh"), "--stage")

@@ -41,6 +41,7 @@
 #   --pretrain-steps N  self-supervised updates for the pretrained encoder [1500]
 #   --variants LIST  ablation rows [baseline,lid,deletion,replace,crossctc,sshr,sshr_paper]
 #   --forced LIST    rows also decoded with a forced language frame [lid,sshr,sshr_paper]
+#   --splits LIST    splits stages 5-6 decode and score; forced decoding is always on test [dev,test]
 #   --max-steps N    optimizer updates per run [empty: the recipe's, recipes/synthetic/tiny.yaml]
 #   --parallel N     finetune runs at a time, each with cores/N threads [2]
 #   --jobs N         worker processes for synth/prepare [2]
@@ -66,6 +67,7 @@ pretrain_steps=1500
 variants=baseline,lid,deletion,replace,crossctc,sshr,sshr_paper
 forced=lid,sshr,sshr_paper
 max_steps=
+splits=dev,test
 parallel=2
 jobs=2
 sshr=sshr
@@ -167,7 +169,7 @@ decode_one() {  # decode_one TASK ENCODER VARIANT SEED: dev and test (greedy), a
   local t=$1 out="$work/$1/$2/$3/seed$4" split lang
   IFS=, read -r -a ls <<< "$(task_langs "$t")"
   mkdir -p "$out/decode"
-  for split in dev test; do
+  for split in ${splits//,/ }; do
     # one manifest for all languages, so that the score table has a row per language
     for lang in "${ls[@]}"; do cat "$work/$t/data/$lang/$split.jsonl"; done > "$out/decode/$split.jsonl"
     run $sshr decode --model "$out/best" --manifest "$out/decode/$split.jsonl" \
@@ -178,7 +180,7 @@ decode_one() {  # decode_one TASK ENCODER VARIANT SEED: dev and test (greedy), a
 
 score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
   local out="$work/$1/$2/$3/seed$4" split
-  for split in dev test; do
+  for split in ${splits//,/ }; do
     run $sshr score --hyp "$out/decode/$split.hyps.jsonl" --unit "$(task_unit "$1")" \
       --split "$split" --out-dir "$out/score_$split"
   done
@@ -186,7 +188,7 @@ score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
 
 per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
   export -f "$1" run task_langs task_unit is_forced decode_forced is_spellings
-  export work threads sshr forced langs
+  export work threads sshr forced langs splits
   runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
 }
 
