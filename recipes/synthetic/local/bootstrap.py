@@ -79,6 +79,31 @@ def bootstrap(p: np.ndarray, draws: int, seed: int = 0) -> tuple[float, float, f
     return float(diff), float(low), float(high)
 
 
+def significant(low: float, high: float) -> str:
+    """"yes" when the 95% interval excludes 0."""
+    return "yes" if low > 0 or high < 0 else "no"
+
+
+def table_parser(description: str) -> argparse.ArgumentParser:
+    """The options every per-row table script here takes (this one and spelling.py)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--runs", type=Path, required=True, help="the folder holding <variant>/seed<N>/")
+    ap.add_argument("--seeds", required=True)
+    ap.add_argument("--rows", required=True)
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--draws", type=int, default=DRAWS)
+    ap.add_argument("--out", type=Path, help="write the markdown table here (default: stdout)")
+    return ap
+
+
+def write_table(lines: list[str], out: Path | None) -> None:
+    text = "\n".join(lines) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
 def table(args) -> list[str]:
     seeds = args.seeds.split(",")
     metric = "PER" if args.unit == "phone" else "CER"
@@ -95,27 +120,17 @@ def table(args) -> list[str]:
             lines.append(f"| {row} | {rate:.1f} | - | - | - | - | {len(p)} |")
             continue
         diff, low, high = bootstrap(p, args.draws)
-        sig = "yes" if low > 0 or high < 0 else "no"
-        lines.append(f"| {row} | {rate:.1f} | {ref} | {diff:+.1f} | [{low:+.1f}, {high:+.1f}] | {sig} | {len(p)} |")
+        lines.append(f"| {row} | {rate:.1f} | {ref} | {diff:+.1f} | [{low:+.1f}, {high:+.1f}] "
+                     f"| {significant(low, high)} | {len(p)} |")
     return lines
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=Path, required=True, help="the folder holding <variant>/seed<N>/")
-    ap.add_argument("--seeds", required=True)
-    ap.add_argument("--rows", required=True)
+    ap = table_parser(__doc__.splitlines()[0])
     ap.add_argument("--baseline", default="baseline")
-    ap.add_argument("--split", default="test")
     ap.add_argument("--unit", choices=("phone", "char"), default="phone")
-    ap.add_argument("--draws", type=int, default=DRAWS)
-    ap.add_argument("--out", type=Path, help="write the markdown table here (default: stdout)")
     args = ap.parse_args()
-    text = "\n".join(table(args)) + "\n"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_table(table(args), args.out)
 
 
 if __name__ == "__main__":

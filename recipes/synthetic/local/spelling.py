@@ -16,14 +16,12 @@ it excludes 0. Rows are named as in bootstrap.py (VARIANT or VARIANT@MODE).
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from bootstrap import DRAWS, bootstrap, edit_distance, hyps_file  # the sibling script (same folder)
+from bootstrap import bootstrap, edit_distance, hyps_file, significant, table_parser, write_table  # sibling script
 from sshr_cli.data.spellings import respell
 
 
@@ -53,26 +51,14 @@ def table(runs: Path, rows: list[str], seeds: list[str], split: str, draws: int)
             continue
         margin, low, high = bootstrap(p, draws)
         own, other = 100 * np.mean(p[:, 0] > p[:, 1]), 100 * np.mean(p[:, 0] < p[:, 1])
-        sig = "yes" if low > 0 or high < 0 else "no"
         lines.append(f"| {row} | {own:.0f}% | {other:.0f}% | {margin:+.1f} | [{low:+.1f}, {high:+.1f}] "
-                     f"| {sig} | {len(p)} |")
+                     f"| {significant(low, high)} | {len(p)} |")
     return lines
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=Path, required=True, help="the folder holding <variant>/seed<N>/")
-    ap.add_argument("--seeds", required=True)
-    ap.add_argument("--rows", required=True)
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--draws", type=int, default=DRAWS)
-    ap.add_argument("--out", type=Path, help="write the markdown table here (default: stdout)")
-    args = ap.parse_args()
-    text = "\n".join(table(args.runs, args.rows.split(","), args.seeds.split(","), args.split, args.draws)) + "\n"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    args = table_parser(__doc__.splitlines()[0]).parse_args()
+    write_table(table(args.runs, args.rows.split(","), args.seeds.split(","), args.split, args.draws), args.out)
 
 
 if __name__ == "__main__":
