@@ -156,13 +156,16 @@ for t in "${task_list[@]}"; do
   fi
 done
 
+per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
+  # xargs runs them side by side; its children are ordinary processes, so Ctrl-C stops them all
+  export -f "$1" run task_langs task_unit is_forced decode_forced is_spellings
+  export work threads sshr forced langs splits recipe_dir max_steps
+  runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
+}
+
 if stage_on 4; then
   echo "== stage 4: finetune every row, $parallel at a time ($threads threads each); logs in $work/<task>/<encoder>/<variant>/seed<N>.log"
-  # xargs runs them side by side; its children are ordinary processes, so Ctrl-C stops them all
-  export -f finetune_one run
-  export work threads sshr recipe_dir max_steps
-  runs | xargs -P "$parallel" -L 1 bash -c 'finetune_one "$@"' _ \
-    || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
+  per_run finetune_one || { echo "some finetune runs failed (see their logs)" >&2; exit 1; }
 fi
 
 decode_one() {  # decode_one TASK ENCODER VARIANT SEED: dev and test (greedy), and forced test for --forced rows
@@ -184,12 +187,6 @@ score_one() {  # score_one TASK ENCODER VARIANT SEED: PER or CER of dev and test
     run $sshr score --hyp "$out/decode/$split.hyps.jsonl" --unit "$(task_unit "$1")" \
       --split "$split" --out-dir "$out/score_$split"
   done
-}
-
-per_run() {  # per_run FUNCTION: FUNCTION TASK ENCODER VARIANT SEED for every run, --parallel at a time
-  export -f "$1" run task_langs task_unit is_forced decode_forced is_spellings
-  export work threads sshr forced langs splits
-  runs | xargs -P "$parallel" -L 1 bash -c 'set -eo pipefail; echo "== $0 $*"; OMP_NUM_THREADS=$threads '"$1"' "$@"' "$1"
 }
 
 if stage_on 5; then
